@@ -1,0 +1,8 @@
+/* berth-runtime: the OCI runtime CLI (placeholder until the verbs land). */
+#include <stdio.h>
+
+int main(void)
+{
+        puts("berth-runtime " BERTH_VERSION);
+        return 0;
+}
