@@ -87,7 +87,7 @@ static int type_error(const char *path, const char *key, const char *want, json_
 int jsonh_get_string(json_t *obj, const char *path, const char *key, bool required, char **ret,
                      berth_error **err)
 {
-        json_t *v;
+        json_t *v = NULL;
         int r = member(obj, path, key, required, &v, err);
 
         if (r <= 0)
@@ -102,7 +102,7 @@ int jsonh_get_string(json_t *obj, const char *path, const char *key, bool requir
 int jsonh_get_bool(json_t *obj, const char *path, const char *key, bool required, bool *ret,
                    berth_error **err)
 {
-        json_t *v;
+        json_t *v = NULL;
         int r = member(obj, path, key, required, &v, err);
 
         if (r <= 0)
@@ -116,7 +116,7 @@ int jsonh_get_bool(json_t *obj, const char *path, const char *key, bool required
 int jsonh_get_int64(json_t *obj, const char *path, const char *key, bool required, int64_t *ret,
                     berth_error **err)
 {
-        json_t *v;
+        json_t *v = NULL;
         int r = member(obj, path, key, required, &v, err);
 
         if (r <= 0)
@@ -167,7 +167,7 @@ int jsonh_get_strv(json_t *obj, const char *path, const char *key, bool required
 {
         _cleanup_strv_free_ char **l = NULL;
         _cleanup_free_ char *p = jsonh_path_key(path, key);
-        json_t *v, *e;
+        json_t *v = NULL, *e;
         size_t i;
         int r = member(obj, path, key, required, &v, err);
 
@@ -191,7 +191,7 @@ int jsonh_get_strv(json_t *obj, const char *path, const char *key, bool required
 int jsonh_get_object(json_t *obj, const char *path, const char *key, bool required, json_t **ret,
                      berth_error **err)
 {
-        json_t *v;
+        json_t *v = NULL;
         int r = member(obj, path, key, required, &v, err);
 
         if (r <= 0)
@@ -205,7 +205,7 @@ int jsonh_get_object(json_t *obj, const char *path, const char *key, bool requir
 int jsonh_get_array(json_t *obj, const char *path, const char *key, bool required, json_t **ret,
                     berth_error **err)
 {
-        json_t *v;
+        json_t *v = NULL;
         int r = member(obj, path, key, required, &v, err);
 
         if (r <= 0)
@@ -219,7 +219,7 @@ int jsonh_get_array(json_t *obj, const char *path, const char *key, bool require
 int jsonh_check_string_map(json_t *obj, const char *path, berth_error **err)
 {
         const char *k;
-        json_t *v;
+        json_t *v = NULL;
 
         if (!json_is_object(obj))
                 return berth_error_set(err, 0, "%s: expected object, got %s", path, jsonh_type_name(obj));
