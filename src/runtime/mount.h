@@ -15,6 +15,8 @@ typedef struct mount_ctx {
         const char *rootfs;      /* absolute host path of the rootfs */
         bool in_user_ns;         /* devices are bind-mounted instead of mknod */
         bool new_cgroup_ns;
+        const char *cgroup_path; /* the container's resolved cgroup, e.g. "/berth/ID", for
+                                    "cgroup" mounts without a cgroup namespace (may be NULL) */
 } mount_ctx;
 
 /* Propagation of "/", bind rootfs onto itself, mounts in order, /dev and devices. */
