@@ -248,3 +248,167 @@ char *jsonh_dump(const json_t *j, bool pretty)
                 abort();
         return s;
 }
+/* A big value is a string carrying this prefix and the decimal digits: JSON text can hold it, a
+ * control character keeps it from meaning anything else, and dumps escape it as "\u0001u64:". */
+#define BIG_PREFIX         "\001u64:"
+#define BIG_PREFIX_ESCAPED "\"\\u0001u64:"
+
+/* The decimal digits at s (n of them) as a uint64; false on overflow. */
+static bool parse_u64_digits(const char *s, size_t n, uint64_t *ret)
+{
+        uint64_t v = 0;
+
+        if (n == 0 || n > 20)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                unsigned d = (unsigned)(s[i] - '0');
+                if (d > 9 || v > (UINT64_MAX - d) / 10)
+                        return false;
+                v = v * 10 + d;
+        }
+        *ret = v;
+        return true;
+}
+
+/* Offset of the next integer literal in (INT64_MAX, UINT64_MAX] outside strings at or after
+ * *pos, with its length: 1; none: 0; a string starting with U+0001, which could pass for a big
+ * value: -1 with *pos at it. One linear pass over the text in all. */
+static int next_big_literal(const char *t, size_t len, size_t *pos, size_t *ret_n)
+{
+        bool in_string = false;
+
+        for (size_t i = *pos; i < len; i++) {
+                size_t n = 0;
+                uint64_t v;
+
+                if (in_string) {
+                        if (t[i] == '\\')
+                                i++;
+                        else if (t[i] == '"')
+                                in_string = false;
+                        continue;
+                }
+                if (t[i] == '"') {
+                        in_string = true;
+                        if (len - i > 7 && strneq(t + i + 1, "\\u0001", 6)) {
+                                *pos = i;
+                                return -1;
+                        }
+                        continue;
+                }
+                if (t[i] < '0' || t[i] > '9')
+                        continue;
+                while (i + n < len && t[i + n] >= '0' && t[i + n] <= '9')
+                        n++;
+                /* Only a plain non-negative integer: no sign, fraction or exponent around it. */
+                if (n >= 19 && (i == 0 || !strchr("-+.eE", t[i - 1])) &&
+                    (i + n == len || !strchr(".eE", t[i + n])) && parse_u64_digits(t + i, n, &v) &&
+                    v > INT64_MAX) {
+                        *pos = i;
+                        *ret_n = n;
+                        return 1;
+                }
+                i += n - 1;
+        }
+        return 0;
+}
+
+static int reject_u0001(const char *t, size_t pos, const char *what, berth_error **err)
+{
+        int line = 1, col = 1;
+
+        for (size_t i = 0; i < pos; i++, col++)
+                if (t[i] == '\n') {
+                        line++;
+                        col = 0;
+                }
+        return berth_error_set(err, 0, "%s: line %d column %d: a string starting with \\u0001 is not supported",
+                               what, line, col);
+}
+
+int jsonh_parse_u64(const char *text, size_t len, const char *what, json_t **ret, berth_error **err)
+{
+        _cleanup_free_ char *copy = NULL;
+        size_t pos = 0, n = 0, done = 0, used = 0;
+        int k = next_big_literal(text, len, &pos, &n);
+
+        if (k == 0)
+                return jsonh_parse(text, len, what, ret, err);
+        /* Each literal of at most 20 digits grows by the quotes and the escaped prefix. */
+        copy = xmalloc(len + (len / 19 + 1) * (strlen(BIG_PREFIX_ESCAPED) + 1));
+        for (; k > 0; k = next_big_literal(text, len, &pos, &n)) {
+                memcpy(copy + used, text + done, pos - done);
+                used += pos - done;
+                used += (size_t) sprintf(copy + used, "%s%.*s\"", BIG_PREFIX_ESCAPED, (int) n, text + pos);
+                done = pos = pos + n;
+        }
+        if (k < 0)
+                return reject_u0001(text, pos, what, err);
+        memcpy(copy + used, text + done, len - done);
+        used += len - done;
+        return jsonh_parse(copy, used, what, ret, err);
+}
+
+bool jsonh_big_uint(const json_t *j, uint64_t *ret)
+{
+        const char *s = json_string_value(j);
+        uint64_t v;
+
+        if (!s || !strneq(s, BIG_PREFIX, strlen(BIG_PREFIX)))
+                return false;
+        s += strlen(BIG_PREFIX);
+        if (!parse_u64_digits(s, strlen(s), &v) || v <= INT64_MAX || s[0] == '0')
+                return false;
+        *ret = v;
+        return true;
+}
+
+json_t *jsonh_uint(uint64_t v)
+{
+        char buf[64];
+
+        if (v <= INT64_MAX)
+                return json_integer((json_int_t)v);
+        snprintf(buf, sizeof(buf), "%s%llu", BIG_PREFIX, (unsigned long long)v);
+        return json_string(buf);
+}
+
+char *jsonh_dump_u64(const json_t *j, bool pretty)
+{
+        char *s = jsonh_dump(j, pretty), *r = s, *w = s;
+        size_t plen = strlen(BIG_PREFIX_ESCAPED);
+
+        /* In place: each big value only shrinks. Only a whole string that is a big value (the
+         * prefix at its opening quote, digits, the closing quote) is unwrapped. */
+        while (*r) {
+                size_t n = 0;
+                uint64_t v;
+
+                if (*r != '"') {
+                        *w++ = *r++;
+                        continue;
+                }
+                if (strneq(r, BIG_PREFIX_ESCAPED, plen)) {
+                        while (r[plen + n] >= '0' && r[plen + n] <= '9')
+                                n++;
+                        if (r[plen + n] == '"' && r[plen] != '0' && parse_u64_digits(r + plen, n, &v) &&
+                            v > INT64_MAX) {
+                                memmove(w, r + plen, n);
+                                w += n;
+                                r += plen + n + 1;
+                                continue;
+                        }
+                }
+                /* Any other string: copy it whole, escapes included. */
+                *w++ = *r++;
+                while (*r && *r != '"') {
+                        if (*r == '\\' && r[1])
+                                *w++ = *r++;
+                        *w++ = *r++;
+                }
+                if (*r)
+                        *w++ = *r++;
+        }
+        *w = 0;
+        return s;
+}

@@ -54,3 +54,14 @@ json_t *jsonh_from_strv(char *const *l);
 
 /* Serialise with 2-space indents (or compact); caller frees. */
 char *jsonh_dump(const json_t *j, bool pretty);
+
+/*
+ * Unsigned 64-bit integers above INT64_MAX (RLIM_INFINITY as Docker writes it for --ulimit
+ * memlock=-1, for one), which jansson's int64 cannot hold. jsonh_parse_u64 parses like
+ * jsonh_parse but turns each such literal into a "big" value that jsonh_big_uint reads;
+ * jsonh_uint makes one; jsonh_dump_u64 dumps like jsonh_dump with big values as plain numbers.
+ */
+int jsonh_parse_u64(const char *text, size_t len, const char *what, json_t **ret, berth_error **err);
+bool jsonh_big_uint(const json_t *j, uint64_t *ret);
+json_t *jsonh_uint(uint64_t v);
+char *jsonh_dump_u64(const json_t *j, bool pretty);

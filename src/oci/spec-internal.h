@@ -33,6 +33,9 @@ int oci_get_opt_bool(json_t *o, const oci_jp *up, const char *key, oci_opt_bool 
 /* Integer within [min, max]; *ret untouched when missing (and not required). */
 int oci_get_int(json_t *o, const oci_jp *up, const char *key, bool required, int64_t min, int64_t max,
                 int64_t *ret, berth_error **err);
+/* Unsigned within [0, max], max up to UINT64_MAX (see jsonh_parse_u64). */
+int oci_get_uint(json_t *o, const oci_jp *up, const char *key, bool required, uint64_t max, uint64_t *ret,
+                 berth_error **err);
 int oci_get_opt_int(json_t *o, const oci_jp *up, const char *key, int64_t min, int64_t max, oci_opt_int *ret,
                     berth_error **err);
 int oci_get_opt_uint(json_t *o, const oci_jp *up, const char *key, uint64_t max, oci_opt_uint *ret,

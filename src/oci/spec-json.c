@@ -112,59 +112,106 @@ int oci_get_opt_bool(json_t *o, const oci_jp *up, const char *key, oci_opt_bool 
         return 0;
 }
 
-int oci_get_int(json_t *o, const oci_jp *up, const char *key, bool required, int64_t min, int64_t max,
-                int64_t *ret, berth_error **err)
+static int int_of(json_t *v, const oci_jp *p, int64_t min, int64_t max, int64_t *ret, berth_error **err)
 {
-        json_t *v;
+        uint64_t big;
         json_int_t i;
-        int r = oci_member(o, up, key, required, &v, err);
 
-        if (r < 0 || !v)
-                return r;
+        if (jsonh_big_uint(v, &big))
+                return oci_jp_error(err, p, "%llu is out of range [%lld, %lld]", (unsigned long long)big,
+                                    (long long)min, (long long)max);
         if (!json_is_integer(v))
-                return oci_jp_type_error(err, JP_KEY(up, key), "integer", v);
+                return oci_jp_type_error(err, p, "integer", v);
         i = json_integer_value(v);
         if (i < min || i > max)
-                return oci_jp_error(err, JP_KEY(up, key), "%lld is out of range [%lld, %lld]", (long long)i,
+                return oci_jp_error(err, p, "%lld is out of range [%lld, %lld]", (long long)i,
                                     (long long)min, (long long)max);
         *ret = i;
         return 0;
 }
 
+/* Also takes the values above INT64_MAX that jsonh_parse_u64 keeps. */
+static int uint_of(json_t *v, const oci_jp *p, uint64_t max, uint64_t *ret, berth_error **err)
+{
+        uint64_t big;
+        json_int_t i;
+
+        if (jsonh_big_uint(v, &big)) {
+                if (big > max)
+                        return oci_jp_error(err, p, "%llu is out of range [0, %llu]",
+                                            (unsigned long long)big, (unsigned long long)max);
+                *ret = big;
+                return 0;
+        }
+        if (!json_is_integer(v))
+                return oci_jp_type_error(err, p, "integer", v);
+        i = json_integer_value(v);
+        if (i < 0 || (uint64_t)i > max)
+                return oci_jp_error(err, p, "%lld is out of range [0, %llu]", (long long)i,
+                                    (unsigned long long)max);
+        *ret = (uint64_t)i;
+        return 0;
+}
+
+int oci_get_int(json_t *o, const oci_jp *up, const char *key, bool required, int64_t min, int64_t max,
+                int64_t *ret, berth_error **err)
+{
+        json_t *v;
+        int r = oci_member(o, up, key, required, &v, err);
+
+        if (r < 0 || !v)
+                return r;
+        return int_of(v, JP_KEY(up, key), min, max, ret, err);
+}
+
+int oci_get_uint(json_t *o, const oci_jp *up, const char *key, bool required, uint64_t max, uint64_t *ret,
+                 berth_error **err)
+{
+        json_t *v;
+        int r = oci_member(o, up, key, required, &v, err);
+
+        if (r < 0 || !v)
+                return r;
+        return uint_of(v, JP_KEY(up, key), max, ret, err);
+}
+
 int oci_get_opt_int(json_t *o, const oci_jp *up, const char *key, int64_t min, int64_t max, oci_opt_int *ret,
                     berth_error **err)
 {
-        int64_t v;
-        int r;
+        json_t *v;
+        int64_t i;
+        int r = oci_member(o, up, key, false, &v, err);
 
-        if (!json_object_get(o, key))
-                return 0;
-        r = oci_get_int(o, up, key, false, min, max, &v, err);
+        if (r < 0 || !v)
+                return r;
+        r = int_of(v, JP_KEY(up, key), min, max, &i, err);
         if (r < 0)
                 return r;
-        if (!json_is_null(json_object_get(o, key)))
-                *ret = (oci_opt_int){.set = true, .value = v};
+        *ret = (oci_opt_int){.set = true, .value = i};
         return 0;
 }
 
 int oci_get_opt_uint(json_t *o, const oci_jp *up, const char *key, uint64_t max, oci_opt_uint *ret,
                      berth_error **err)
 {
-        oci_opt_int v = {};
-        int r = oci_get_opt_int(o, up, key, 0, max > INT64_MAX ? INT64_MAX : (int64_t)max, &v, err);
+        json_t *v;
+        uint64_t u;
+        int r = oci_member(o, up, key, false, &v, err);
 
+        if (r < 0 || !v)
+                return r;
+        r = uint_of(v, JP_KEY(up, key), max, &u, err);
         if (r < 0)
                 return r;
-        if (v.set)
-                *ret = (oci_opt_uint){.set = true, .value = (uint64_t)v.value};
+        *ret = (oci_opt_uint){.set = true, .value = u};
         return 0;
 }
 
 int oci_get_u32(json_t *o, const oci_jp *up, const char *key, bool required, uint32_t *ret,
                 berth_error **err)
 {
-        int64_t v = *ret;
-        int r = oci_get_int(o, up, key, required, 0, UINT32_MAX, &v, err);
+        uint64_t v = *ret;
+        int r = oci_get_uint(o, up, key, required, UINT32_MAX, &v, err);
 
         if (r < 0)
                 return r;

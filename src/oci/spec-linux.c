@@ -240,14 +240,12 @@ static int parse_weight_device(json_t *e, const oci_jp *p, void *elem, void *use
 static int parse_throttle_device(json_t *e, const oci_jp *p, void *elem, void *userdata, berth_error **err)
 {
         oci_throttle_device *t = elem;
-        int64_t rate = 0;
         int r = oci_get_int(e, p, "major", true, INT64_MIN, INT64_MAX, &t->major, err);
 
         if (r >= 0)
                 r = oci_get_int(e, p, "minor", true, INT64_MIN, INT64_MAX, &t->minor, err);
         if (r >= 0)
-                r = oci_get_int(e, p, "rate", true, 0, INT64_MAX, &rate, err);
-        t->rate = (uint64_t)rate;
+                r = oci_get_uint(e, p, "rate", true, UINT64_MAX, &t->rate, err);
         return r;
 }
 
@@ -285,12 +283,10 @@ static int parse_blockio(json_t *j, const oci_jp *up, oci_resources *res, berth_
 static int parse_hugepage_limit(json_t *e, const oci_jp *p, void *elem, void *userdata, berth_error **err)
 {
         oci_hugepage_limit *h = elem;
-        int64_t limit = 0;
         int r = oci_get_string(e, p, "pageSize", true, &h->page_size, err);
 
         if (r >= 0)
-                r = oci_get_int(e, p, "limit", true, 0, INT64_MAX, &limit, err);
-        h->limit = (uint64_t)limit;
+                r = oci_get_uint(e, p, "limit", true, UINT64_MAX, &h->limit, err);
         return r;
 }
 
@@ -382,20 +378,18 @@ static int parse_seccomp_arg(json_t *e, const oci_jp *p, void *elem, void *userd
                 "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ",
         };
         oci_seccomp_arg *a = elem;
-        int64_t index = 0, value = 0, value_two = 0;
-        int r = oci_get_int(e, p, "index", true, 0, 5, &index, err);
+        uint64_t index = 0;
+        int r = oci_get_uint(e, p, "index", true, 5, &index, err);
 
         if (r >= 0)
-                r = oci_get_int(e, p, "value", true, 0, INT64_MAX, &value, err);
+                r = oci_get_uint(e, p, "value", true, UINT64_MAX, &a->value, err);
         if (r >= 0)
-                r = oci_get_int(e, p, "valueTwo", false, 0, INT64_MAX, &value_two, err);
+                r = oci_get_uint(e, p, "valueTwo", false, UINT64_MAX, &a->value_two, err);
         if (r >= 0)
                 r = oci_get_string(e, p, "op", true, &a->op, err);
         if (r >= 0)
                 r = check_name(ops, ELEMENTSOF(ops), a->op, JP_KEY(p, "op"), "seccomp operator", err);
         a->index = (unsigned)index;
-        a->value = (uint64_t)value;
-        a->value_two = (uint64_t)value_two;
         return r;
 }
 

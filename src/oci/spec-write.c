@@ -37,7 +37,7 @@ static void set_opt_int(json_t *o, const char *key, oci_opt_int v)
 static void set_opt_uint(json_t *o, const char *key, oci_opt_uint v)
 {
         if (v.set)
-                set_int(o, key, (int64_t)v.value);
+                json_object_set_new(o, key, jsonh_uint(v.value));
 }
 
 static void set_opt_bool(json_t *o, const char *key, oci_opt_bool v)
@@ -109,8 +109,8 @@ static json_t *rlimits_to_json(const oci_rlimit *rl, size_t n)
                 json_t *o = json_object();
 
                 set_str(o, "type", rl[i].type);
-                set_int(o, "hard", (int64_t)rl[i].hard);
-                set_int(o, "soft", (int64_t)rl[i].soft);
+                json_object_set_new(o, "hard", jsonh_uint(rl[i].hard));
+                json_object_set_new(o, "soft", jsonh_uint(rl[i].soft));
                 json_array_append_new(a, o);
         }
         return a;
@@ -254,9 +254,9 @@ static json_t *blockio_to_json(const oci_blockio *b)
                 a = json_array();
                 for (size_t i = 0; i < b->n_throttle[k]; i++) {
                         const oci_throttle_device *t = &b->throttle[k][i];
-                        json_array_append_new(a, json_pack("{s:I, s:I, s:I}", "major", (json_int_t)t->major,
+                        json_array_append_new(a, json_pack("{s:I, s:I, s:o}", "major", (json_int_t)t->major,
                                                            "minor", (json_int_t)t->minor, "rate",
-                                                           (json_int_t)t->rate));
+                                                           jsonh_uint(t->rate)));
                 }
                 set_array(o, keys[k], a);
         }
@@ -280,7 +280,7 @@ static json_t *resources_to_json(const oci_resources *r)
                 json_t *h = json_object();
 
                 set_str(h, "pageSize", r->hugepage_limits[i].page_size);
-                set_int(h, "limit", (int64_t)r->hugepage_limits[i].limit);
+                json_object_set_new(h, "limit", jsonh_uint(r->hugepage_limits[i].limit));
                 json_array_append_new(a, h);
         }
         set_array(o, "hugepageLimits", a);
@@ -297,8 +297,8 @@ static json_t *seccomp_arg_to_json(const oci_seccomp_arg *a)
         json_t *o = json_object();
 
         set_int(o, "index", a->index);
-        set_int(o, "value", (int64_t)a->value);
-        set_int(o, "valueTwo", (int64_t)a->value_two);
+        json_object_set_new(o, "value", jsonh_uint(a->value));
+        json_object_set_new(o, "valueTwo", jsonh_uint(a->value_two));
         set_str(o, "op", a->op);
         return o;
 }

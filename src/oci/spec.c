@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "basic/fs.h"
 #include "basic/jsonh.h"
 #include "basic/strv.h"
 #include "spec-internal.h"
@@ -195,7 +196,6 @@ static int parse_rlimit(json_t *e, const oci_jp *p, void *elem, void *userdata, 
 {
         oci_rlimit *rl = elem;
         uint32_t *seen = userdata;
-        int64_t soft = 0, hard = 0;
         int r = oci_get_string(e, p, "type", true, &rl->type, err);
 
         if (r < 0)
@@ -206,11 +206,9 @@ static int parse_rlimit(json_t *e, const oci_jp *p, void *elem, void *userdata, 
         if (*seen & (UINT32_C(1) << rl->resource))
                 return oci_jp_error(err, JP_KEY(p, "type"), "duplicate rlimit \"%s\"", rl->type);
         *seen |= UINT32_C(1) << rl->resource;
-        r = oci_get_int(e, p, "soft", true, 0, INT64_MAX, &soft, err);
+        r = oci_get_uint(e, p, "soft", true, UINT64_MAX, &rl->soft, err);
         if (r >= 0)
-                r = oci_get_int(e, p, "hard", true, 0, INT64_MAX, &hard, err);
-        rl->soft = (uint64_t)soft;
-        rl->hard = (uint64_t)hard;
+                r = oci_get_uint(e, p, "hard", true, UINT64_MAX, &rl->hard, err);
         return r;
 }
 
@@ -368,9 +366,13 @@ static int parse_hook(json_t *e, const oci_jp *p, void *elem, void *userdata, be
                 r = oci_get_opt_int(e, p, "timeout", INT64_MIN, INT64_MAX, &h->timeout, err);
         if (r < 0)
                 return r;
+        /* The runtime waits in whole seconds held in an int. */
         if (h->timeout.set && h->timeout.value <= 0)
                 return oci_jp_error(err, JP_KEY(p, "timeout"), "must be greater than zero, got %lld",
                                     (long long)h->timeout.value);
+        if (h->timeout.set && h->timeout.value > INT32_MAX)
+                return oci_jp_error(err, JP_KEY(p, "timeout"), "%lld is out of range [1, %d]",
+                                    (long long)h->timeout.value, INT32_MAX);
         return 0;
 }
 
@@ -466,7 +468,7 @@ int oci_spec_from_json(json_t *root, oci_spec **ret, berth_error **err)
 int oci_spec_parse(const char *text, size_t len, oci_spec **ret, berth_error **err)
 {
         _cleanup_json_ json_t *j = NULL;
-        int r = jsonh_parse(text, len, "config.json", &j, err);
+        int r = jsonh_parse_u64(text, len, "config.json", &j, err);
 
         if (r < 0)
                 return r;
@@ -476,8 +478,13 @@ int oci_spec_parse(const char *text, size_t len, oci_spec **ret, berth_error **e
 int oci_spec_load(const char *path, oci_spec **ret, berth_error **err)
 {
         _cleanup_json_ json_t *j = NULL;
-        int r = jsonh_parse_file(path, &j, err);
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r = fs_read_file(path, &text, &len, err);
 
+        if (r < 0)
+                return r;
+        r = jsonh_parse_u64(text, len, path, &j, err);
         if (r < 0)
                 return r;
         r = oci_spec_from_json(j, ret, err);

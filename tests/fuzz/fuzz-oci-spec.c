@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
         }
         j = oci_spec_to_json(spec);
-        text = jsonh_dump(j, false);
+        text = jsonh_dump_u64(j, false);
         if (oci_spec_parse(text, strlen(text), &again, &err) < 0)
                 abort(); /* what we write, we must read */
         j2 = oci_spec_to_json(again);

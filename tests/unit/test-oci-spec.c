@@ -325,7 +325,7 @@ static const struct {
          "process.rlimits[2].type: duplicate rlimit \"RLIMIT_NOFILE\""},
         {"{'ociVersion': '1.0.0', 'process': {'args': ['sh'], 'cwd': '/',"
          " 'rlimits': [{'type': 'RLIMIT_NOFILE', 'soft': -1, 'hard': 1}]}}",
-         "process.rlimits[0].soft: -1 is out of range [0, 9223372036854775807]"},
+         "process.rlimits[0].soft: -1 is out of range [0, 18446744073709551615]"},
         {"{'ociVersion': '1.0.0', 'process': {'args': ['sh'], 'cwd': '/', 'rlimits': [{'type': "
          "'RLIMIT_NOFILE', 'soft': 1}]}}",
          "process.rlimits[0].hard: required"},
@@ -353,6 +353,8 @@ static const struct {
          "hooks.prestart[0].timeout: must be greater than zero, got 0"},
         {"{'ociVersion': '1.0.0', 'hooks': {'poststop': [{'path': '/bin/a', 'timeout': -3}]}}",
          "hooks.poststop[0].timeout: must be greater than zero, got -3"},
+        {"{'ociVersion': '1.0.0', 'hooks': {'poststop': [{'path': '/bin/a', 'timeout': 2147483648}]}}",
+         "hooks.poststop[0].timeout: 2147483648 is out of range [1, 2147483647]"},
         {"{'ociVersion': '1.0.0', 'hooks': {'startContainer': {'path': '/bin/a'}}}",
          "hooks.startContainer: expected array, got object"},
         {"{'ociVersion': '1.0.0', 'mounts': [{'destination': '/proc'}, {'type': 'tmpfs', 'source': "
@@ -415,7 +417,7 @@ static const struct {
         {"{'ociVersion': '1.0.0', 'linux': {'resources': {'memory': {'limit': '1g'}}}}",
          "linux.resources.memory.limit: expected integer, got string"},
         {"{'ociVersion': '1.0.0', 'linux': {'resources': {'memory': {'swappiness': -1}}}}",
-         "linux.resources.memory.swappiness: -1 is out of range [0, 9223372036854775807]"},
+         "linux.resources.memory.swappiness: -1 is out of range [0, 18446744073709551615]"},
         {"{'ociVersion': '1.0.0', 'linux': {'resources': {'cpu': {'cpus': 1}}}}",
          "linux.resources.cpu.cpus: expected string, got integer"},
         {"{'ociVersion': '1.0.0', 'linux': {'resources': {'pids': {'limit': true}}}}",
@@ -467,6 +469,76 @@ static void test_error_messages(void **state)
                 assert_non_null(err);
                 if (!streq(err->msg, error_cases[i].message))
                         fail_msg("case %zu: got '%s', want '%s'", i, err->msg, error_cases[i].message);
+        }
+}
+
+/* Docker writes RLIM_INFINITY for --ulimit memlock=-1 as 18446744073709551615, beyond jansson's int64. */
+static void test_uint64_beyond_int64(void **state)
+{
+        static const char big[] =
+                "{'ociVersion': '1.0.0', 'process': {'args': ['sh'], 'cwd': '/', 'rlimits': ["
+                "{'type': 'RLIMIT_MEMLOCK', 'soft': 18446744073709551615, 'hard': 18446744073709551615}]},"
+                " 'annotations': {'digits': '18446744073709551615'},"
+                " 'linux': {'resources': {'memory': {'swappiness': 18446744073709551615}, 'hugepageLimits': "
+                "["
+                "{'pageSize': '1GB', 'limit': 9223372036854775808}]},"
+                " 'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['x'], 'action': "
+                "'SCMP_ACT_LOG',"
+                " 'args': [{'index': 0, 'value': 18446744073709551615, 'valueTwo': 12345678901234567890,"
+                " 'op': 'SCMP_CMP_MASKED_EQ'}]}]}}}";
+        _cleanup_oci_spec_ oci_spec *s = parse_ok(big), *s2 = NULL;
+        _cleanup_json_ json_t *j = oci_spec_to_json(s), *j2 = NULL;
+        _cleanup_free_ char *text = jsonh_dump_u64(j, false);
+        const oci_seccomp_arg *a = &s->linux_->seccomp->syscalls[0].args[0];
+
+        assert_int_equal(s->process->rlimits[0].soft, UINT64_MAX);
+        assert_int_equal(s->process->rlimits[0].hard, UINT64_MAX);
+        assert_int_equal(s->linux_->resources->memory->swappiness.value, UINT64_MAX);
+        assert_int_equal(s->linux_->resources->hugepage_limits[0].limit, 9223372036854775808ULL);
+        assert_int_equal(a->value, UINT64_MAX);
+        assert_int_equal(a->value_two, 12345678901234567890ULL);
+        assert_string_equal(json_string_value(json_object_get(s->annotations, "digits")),
+                            "18446744073709551615");
+
+        /* Written back as plain numbers; strings stay strings. */
+        assert_non_null(strstr(text, "\"soft\":18446744073709551615"));
+        assert_non_null(strstr(text, "\"limit\":9223372036854775808"));
+        assert_non_null(strstr(text, "\"valueTwo\":12345678901234567890"));
+        assert_non_null(strstr(text, "\"digits\":\"18446744073709551615\""));
+        assert_int_equal(oci_spec_parse(text, strlen(text), &s2, NULL), 0);
+        j2 = oci_spec_to_json(s2);
+        assert_true(json_equal(j, j2));
+}
+
+static const struct {
+        const char *json;
+        const char *message;
+} big_error_cases[] = {
+        {"{'ociVersion': '1.0.0', 'linux': {'resources': {'memory': {'limit': 9223372036854775808}}}}",
+         "linux.resources.memory.limit: 9223372036854775808 is out of range [-9223372036854775808, "
+         "9223372036854775807]"},
+        {"{'ociVersion': '1.0.0', 'process': {'args': ['sh'], 'cwd': '/', 'user': {'uid': "
+         "18446744073709551615, 'gid': 0}}}",
+         "process.user.uid: 18446744073709551615 is out of range [0, 4294967295]"},
+        {"{'ociVersion': '1.0.0', 'process': {'args': ['sh'], 'cwd': '/', 'rlimits': ["
+         "{'type': 'RLIMIT_NOFILE', 'soft': 18446744073709551616, 'hard': 1}]}}",
+         "config.json: line 1 column 130: too big integer near '18446744073709551616'"},
+        {"{'ociVersion': '1.0.0', 'linux': {'resources': {'memory': {'limit': -9223372036854775809}}}}",
+         "config.json: line 1 column 88: too big negative integer near '-9223372036854775809'"},
+        {"{'ociVersion': '1.0.0',\n 'annotations': {'a': '\\u0001u64:18446744073709551615'}}",
+         "config.json: line 2 column 23: a string starting with \\u0001 is not supported"},
+};
+
+static void test_uint64_errors(void **state)
+{
+        for (size_t i = 0; i < ELEMENTSOF(big_error_cases); i++) {
+                _cleanup_free_ char *text = q(big_error_cases[i].json);
+                _cleanup_error_ berth_error *err = NULL;
+                oci_spec *s = NULL;
+
+                assert_true(oci_spec_parse(text, strlen(text), &s, &err) < 0);
+                if (!streq(err->msg, big_error_cases[i].message))
+                        fail_msg("case %zu: got '%s', want '%s'", i, err->msg, big_error_cases[i].message);
         }
 }
 
@@ -651,6 +723,8 @@ int main(void)
                 cmocka_unit_test(test_no_process),
                 cmocka_unit_test(test_unknown_properties_ignored),
                 cmocka_unit_test(test_error_messages),
+                cmocka_unit_test(test_uint64_beyond_int64),
+                cmocka_unit_test(test_uint64_errors),
                 cmocka_unit_test(test_syntax_error_line_column),
                 cmocka_unit_test(test_duplicate_keys_rejected),
                 cmocka_unit_test(test_process_and_resources_alone),
