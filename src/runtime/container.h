@@ -65,3 +65,35 @@ void runtime_info_free_array(runtime_info *a, size_t n);
 
 /* Signal number from "TERM", "SIGTERM", "15"; -1 when unknown. */
 int runtime_signal_from_name(const char *name);
+
+typedef struct runtime_exec_opts {
+        const char *process_path;   /* --process: a process.json; otherwise args and the flags */
+        char **args;
+        bool tty;
+        const char *console_socket;
+        bool detach;
+        const char *pid_file;
+        const char *cwd;
+        char **env;                 /* KEY=VALUE, added to or replacing the container's */
+        const char *user;           /* "UID[:GID]" */
+        char **caps;                /* added capabilities */
+        bool no_new_privs;
+        unsigned preserve_fds;
+} runtime_exec_opts;
+
+/* Run a new process in a running container: its namespaces, cgroup, capabilities and seccomp.
+ * Without detach waits and stores its exit status; -126/-127 when the command cannot run. */
+int runtime_exec(const char *root, const char *id, const runtime_exec_opts *o, int *ret_status,
+                 berth_error **err);
+
+int runtime_pause(const char *root, const char *id, berth_error **err);
+int runtime_resume(const char *root, const char *id, berth_error **err);
+
+/* Host pids of every process of the container. */
+int runtime_ps(const char *root, const char *id, pid_t **ret, size_t *ret_n, berth_error **err);
+
+/* Apply new linux.resources (a JSON object as config.json's) to a running container. */
+int runtime_update(const char *root, const char *id, json_t *resources, berth_error **err);
+
+/* The runtime-spec features document. */
+json_t *runtime_features(void);

@@ -22,6 +22,7 @@
 #include "linux.h"
 #include "mount.h"
 #include "process.h"
+#include "spawn.h"
 #include "basic/fs.h"
 #include "basic/log.h"
 #include "basic/strv.h"
@@ -29,15 +30,6 @@
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
-
-enum sync_type { SYNC_GO = 1, SYNC_READY, SYNC_ERROR };
-
-typedef struct sync_msg {
-        int32_t type;
-        int32_t errnum;
-        int32_t exit_code;
-        char text[4000];
-} sync_msg;
 
 static const struct {
         int flag;
@@ -48,6 +40,16 @@ static const struct {
         [OCI_NS_UTS] = { CLONE_NEWUTS, "uts" },     [OCI_NS_USER] = { CLONE_NEWUSER, "user" },
         [OCI_NS_CGROUP] = { CLONE_NEWCGROUP, "cgroup" }, [OCI_NS_TIME] = { CLONE_NEWTIME, "time" },
 };
+
+int linux_ns_flag(enum oci_ns_type t)
+{
+        return ns_info[t].flag;
+}
+
+const char *linux_ns_proc_name(enum oci_ns_type t)
+{
+        return ns_info[t].proc;
+}
 
 static const oci_namespace *spec_ns(const oci_spec *spec, enum oci_ns_type t)
 {
@@ -111,35 +113,6 @@ int linux_validate(const oci_spec *spec, berth_error **err)
                 if (t < 0 || !has_ns(spec, (enum oci_ns_type) t))
                         return berth_error_set(err, 0, "linux.sysctl.%s: not namespaced in this container", key);
         }
-        return 0;
-}
-
-/* ---- the sync channel ---- */
-
-static int sync_send(int fd, int type, const berth_error *e, int exit_code)
-{
-        sync_msg m = { .type = type, .exit_code = exit_code };
-
-        if (e) {
-                _cleanup_free_ char *t = berth_error_text(e);
-                snprintf(m.text, sizeof(m.text), "%s", t);
-                m.errnum = e->errnum;
-        }
-        return send(fd, &m, offsetof(sync_msg, text) + strlen(m.text) + 1, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-static int sync_recv(int fd, sync_msg *m)
-{
-        ssize_t n;
-
-        memset(m, 0, sizeof(*m));
-        do
-                n = recv(fd, m, sizeof(*m) - 1, 0);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return -errno;
-        if (n < (ssize_t) offsetof(sync_msg, text))
-                return -EPIPE;
         return 0;
 }
 
@@ -317,57 +290,6 @@ static int child_sysctl(const oci_spec *spec, berth_error **err)
         return 0;
 }
 
-/* The pty: master to the console socket (SCM_RIGHTS, as runc), slave as stdio and ctty. */
-static int child_console(const oci_process *p, int console_fd, berth_error **err)
-{
-        _cleanup_close_ int master = -EBADF, slave = -EBADF;
-        char name[64] = "/dev/ptmx";
-        char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-        struct iovec iov = { .iov_base = name, .iov_len = 0 };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                              .msg_controllen = sizeof(cbuf) };
-        struct cmsghdr *cm;
-        int ptn = 0;
-
-        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (master < 0)
-                return berth_error_set(err, errno, "open /dev/ptmx");
-        if (unlockpt(master) < 0 || ioctl(master, TIOCGPTN, &ptn) < 0)
-                return berth_error_set(err, errno, "unlock pty");
-        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (slave < 0)
-                return berth_error_set(err, errno, "open pty peer");
-        if (p->console_size) {
-                struct winsize ws = { .ws_row = (unsigned short) p->console_size->height,
-                                      .ws_col = (unsigned short) p->console_size->width };
-                ioctl(slave, TIOCSWINSZ, &ws);
-        }
-        snprintf(name, sizeof(name), "/dev/pts/%d", ptn);
-        iov.iov_len = strlen(name);
-        cm = CMSG_FIRSTHDR(&msg);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &master, sizeof(int));
-        if (sendmsg(console_fd, &msg, MSG_NOSIGNAL) < 0)
-                return berth_error_set(err, errno, "send the pty to --console-socket");
-        if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-                return berth_error_set(err, errno, "make the pty the controlling terminal");
-        for (int fd = 0; fd < 3; fd++)
-                if (dup2(slave, fd) < 0)
-                        return berth_error_set(err, errno, "dup pty to fd %d", fd);
-        return 0;
-}
-
-static int child_chdir(const oci_process *p, berth_error **err)
-{
-        const char *cwd = p->cwd && *p->cwd ? p->cwd : "/";
-
-        if (chdir(cwd) < 0)
-                return berth_error_set(err, errno, "process.cwd: chdir %s", cwd);
-        return 0;
-}
-
 /* Everything up to READY, in order; a failure returns with *exit_code possibly set to 126/127. */
 static int child_setup(child_ctx *c, char **ret_exe, int *exit_code, berth_error **err)
 {
@@ -394,38 +316,9 @@ static int child_setup(child_ctx *c, char **ret_exe, int *exit_code, berth_error
                 return -1;
         if (child_sysctl(spec, err) < 0 || mount_finalize(&mctx, err) < 0)
                 return -1;
-        if (spec->process->terminal && a->console_fd >= 0 && child_console(spec->process, a->console_fd, err) < 0)
+        if (spec->process->terminal && a->console_fd >= 0 && spawn_console(spec->process, a->console_fd, err) < 0)
                 return -1;
-        if (process_apply_rlimits(spec->process, err) < 0 || process_apply_oom_score_adj(spec->process, err) < 0)
-                return -1;
-        if (process_apply_user(spec->process, err) < 0 || child_chdir(spec->process, err) < 0)
-                return -1;
-        if (process_find_executable(spec->process, ret_exe, exit_code, err) < 0)
-                return -1;
-        return 0;
-}
-
-/* After `start`: the last steps before execve, which must not fail late if avoidable. */
-_noreturn_ static void child_exec(child_ctx *c, const char *exe)
-{
-        const oci_process *p = c->a->spec->process;
-        berth_error *e = NULL;
-        int r = EPERM;
-
-        if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-                berth_error_set(&e, errno, "prctl PR_SET_NO_NEW_PRIVS");
-                goto fail;
-        }
-        fs_cloexec_from(3 + (int) c->a->opts->preserve_fds);
-        execve(exe, p->args, p->env ? p->env : (char *[]){ NULL });
-        r = errno;
-        berth_error_set(&e, r, "exec %s", p->args[0]);
-fail:
-        {
-                _cleanup_free_ char *t = berth_error_text(e);
-                dprintf(STDERR_FILENO, "berth-runtime: %s\n", t);
-        }
-        _exit(r == ENOENT ? 127 : 126);
+        return spawn_process_steps(spec->process, ret_exe, exit_code, err);
 }
 
 _noreturn_ static void child_main(child_ctx *c)
@@ -439,6 +332,9 @@ _noreturn_ static void child_main(child_ctx *c)
 
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        /* Non-dumpable until execve: nothing in the container can open /proc/PID/exe (the
+         * runtime binary) or our fds while we are inside its namespaces (CVE-2019-5736). */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (child_setup(c, &exe, &exit_code, &e) < 0)
                 child_fail(c, e, exit_code);
@@ -453,21 +349,12 @@ _noreturn_ static void child_main(child_ctx *c)
         if (n != 1)
                 _exit(1);
         close(c->a->fifo_fd);
-        child_exec(c, exe);
+        spawn_exec(&(spawn_exec_args){ .p = c->a->spec->process, .exe = exe,
+                                       .preserve_fds = c->a->opts->preserve_fds, .caps = c->a->caps,
+                                       .seccomp = c->a->seccomp, .sync_fd = -1 });
 }
 
 /* ---- the parent ---- */
-
-static pid_t do_clone3(unsigned long long flags, int cgroup_fd)
-{
-        struct clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
-
-        if (cgroup_fd >= 0) {
-                args.flags |= CLONE_INTO_CGROUP;
-                args.cgroup = (unsigned long long) cgroup_fd;
-        }
-        return (pid_t) syscall(SYS_clone3, &args, sizeof(args));
-}
 
 static int parent_setup_child(const linux_init_args *a, pid_t pid, int sync_fd, berth_error **err)
 {
@@ -483,13 +370,6 @@ static int parent_setup_child(const linux_init_args *a, pid_t pid, int sync_fd, 
         if (sync_send(sync_fd, SYNC_GO, NULL, 0) < 0)
                 return berth_error_set(err, EPIPE, "container init exited during setup");
         return 0;
-}
-
-static void kill_and_reap(pid_t pid)
-{
-        kill(pid, SIGKILL);
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                ;
 }
 
 int linux_spawn_init(const linux_init_args *a, pid_t *ret_pid, berth_error **err)
@@ -510,7 +390,7 @@ int linux_spawn_init(const linux_init_args *a, pid_t *ret_pid, berth_error **err
                 close(sv[1]);
                 return -1;
         }
-        pid = do_clone3(clone_flags(a->spec), cgfd);
+        pid = spawn_clone3(clone_flags(a->spec), cgfd);
         if (pid == 0) {
                 child_ctx c = { .a = a, .sync_fd = sv[1] };
                 close(sv[0]);
@@ -523,7 +403,7 @@ int linux_spawn_init(const linux_init_args *a, pid_t *ret_pid, berth_error **err
                 return berth_error_set(err, clone_errno, "clone3 the container init");
 
         if (parent_setup_child(a, pid, parent_fd, err) < 0) {
-                kill_and_reap(pid);
+                spawn_kill_and_reap(pid);
                 return -1;
         }
         if (sync_recv(parent_fd, &m) < 0) {
@@ -532,9 +412,8 @@ int linux_spawn_init(const linux_init_args *a, pid_t *ret_pid, berth_error **err
                 return berth_error_set(err, 0, "container init exited during setup (status %d)", status);
         }
         if (m.type == SYNC_ERROR) {
-                kill_and_reap(pid);
-                berth_error_set(err, 0, "%s", m.text);
-                return m.exit_code == 127 || m.exit_code == 126 ? -m.exit_code : -EINVAL;
+                spawn_kill_and_reap(pid);
+                return sync_msg_to_error(&m, err);
         }
         *ret_pid = pid;
         return 0;

@@ -27,3 +27,7 @@ int linux_validate(const oci_spec *spec, berth_error **err);
 /* Spawn the init; returns once it is set up and blocked on the fifo (or failed, reported as one
  * error from the child, after which nothing of it is left running). */
 int linux_spawn_init(const linux_init_args *a, pid_t *ret_pid, berth_error **err);
+
+/* CLONE_NEW* flag and /proc/PID/ns/ name of a namespace type. */
+int linux_ns_flag(enum oci_ns_type t);
+const char *linux_ns_proc_name(enum oci_ns_type t);

@@ -22,6 +22,19 @@ static const verb verbs[] = {
         { "delete", verb_delete, "[--force] ID", "Delete a stopped (or, with --force, any) container." },
         { "list", verb_list, "[--format table|json] [--quiet]", "List the containers." },
         { "spec", verb_spec, "[--bundle DIR] [--rootless]", "Write a default config.json." },
+        { "exec", verb_exec,
+          "[--process FILE] [--tty] [--console-socket PATH] [--detach] [--pid-file FILE] [--cwd DIR] "
+          "[--env K=V]... [--user UID[:GID]] [--cap CAP]... [--no-new-privs] [--preserve-fds N] ID [CMD ARGS...]",
+          "Run a new process inside a running container." },
+        { "pause", verb_pause, "ID", "Freeze every process of the container." },
+        { "resume", verb_resume, "ID", "Thaw a paused container." },
+        { "ps", verb_ps, "[--format table|json] ID", "List the processes of the container." },
+        { "update", verb_update,
+          "[--resources FILE|-] [--memory N] [--memory-swap N] [--memory-reservation N] [--cpu-shares N] "
+          "[--cpu-quota N] [--cpu-period N] [--cpuset-cpus LIST] [--cpuset-mems LIST] [--pids-limit N] "
+          "[--blkio-weight N] ID",
+          "Change the resource limits of a container." },
+        { "features", verb_features, "", "Print what this runtime supports (runtime-spec features JSON)." },
 };
 
 const verb *cli_find_verb(const char *name)
