@@ -11,6 +11,7 @@
 
 #include "container.h"
 #include "cgroup.h"
+#include "hooks.h"
 #include "linux.h"
 #include "process.h"
 #include "state.h"
@@ -181,8 +182,9 @@ static void create_undo(create_job *j)
 static int create_spawn(create_job *j, berth_error **err)
 {
         container_state *st = j->st;
+        _cleanup_json_ json_t *state = state_to_oci_json(st, RUNTIME_CREATING);
         linux_init_args a = { .spec = j->spec, .id = j->id, .rootfs = j->rootfs, .opts = j->opts,
-                              .cg = j->cg, .fifo_fd = j->fifo_fd, .console_fd = j->console_fd };
+                              .cg = j->cg, .fifo_fd = j->fifo_fd, .console_fd = j->console_fd, .state = state };
         int r = linux_spawn_init(&a, &st->pid, err);
 
         if (r < 0)
@@ -238,6 +240,19 @@ int runtime_create(const char *root, const char *id, const runtime_create_opts *
 
 /* ---- start ---- */
 
+/* Hooks of a kind from the config saved in the state, with the state as they see it. */
+static void run_saved_hooks(container_state *st, enum oci_hook_kind kind, enum runtime_status s)
+{
+        _cleanup_oci_spec_ oci_spec *spec = NULL;
+        _cleanup_json_ json_t *state = NULL;
+
+        if (!st->config || !json_object_get(st->config, "hooks") ||
+            oci_spec_from_json(st->config, &spec, NULL) < 0)
+                return;
+        state = state_to_oci_json(st, s);
+        hooks_run_warn(spec, kind, state);
+}
+
 static int start_locked(container_state *st, berth_error **err)
 {
         _cleanup_free_ char *fifo = state_fifo_path(st);
@@ -254,6 +269,7 @@ static int start_locked(container_state *st, berth_error **err)
         if (fs_write_all(fd, "0", 1) < 0)
                 return berth_error_set(err, errno, "container %s: write %s", st->id, fifo);
         unlink(fifo);
+        run_saved_hooks(st, OCI_HOOK_POSTSTART, RUNTIME_RUNNING);
         return 0;
 }
 
@@ -365,6 +381,7 @@ int runtime_delete(const char *root, const char *id, bool force, berth_error **e
                 return -1;
         if (cg && cgroup_destroy(cg, err) < 0)
                 return -1;
+        run_saved_hooks(st, OCI_HOOK_POSTSTOP, RUNTIME_STOPPED);
         return fs_rm_rf(st->dir, err);
 }
 

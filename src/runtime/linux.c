@@ -23,6 +23,8 @@
 #include "mount.h"
 #include "process.h"
 #include "spawn.h"
+#include "hooks.h"
+#include "basic/jsonh.h"
 #include "basic/fs.h"
 #include "basic/log.h"
 #include "basic/strv.h"
@@ -290,6 +292,30 @@ static int child_sysctl(const oci_spec *spec, berth_error **err)
         return 0;
 }
 
+static bool needs_create_hooks(const oci_spec *spec)
+{
+        return hooks_has(spec, OCI_HOOK_PRESTART) || hooks_has(spec, OCI_HOOK_CREATE_RUNTIME) ||
+               hooks_has(spec, OCI_HOOK_CREATE_CONTAINER);
+}
+
+/* The parent runs prestart and createRuntime hooks, then we run createContainer hooks here, in
+ * the container's namespaces but before pivot_root, with the state the parent sent. */
+static int child_create_hooks(child_ctx *c, berth_error **err)
+{
+        _cleanup_json_ json_t *state = NULL;
+        sync_msg m;
+
+        if (!needs_create_hooks(c->a->spec))
+                return 0;
+        if (sync_send(c->sync_fd, SYNC_HOOKS, NULL, 0) < 0 || sync_recv(c->sync_fd, &m) < 0)
+                return berth_error_set(err, EPIPE, "wait for the createRuntime hooks");
+        if (m.type != SYNC_GO)
+                _exit(1); /* the parent reports its own hook failure */
+        if (jsonh_parse(m.text, strlen(m.text), "state", &state, err) < 0)
+                return -1;
+        return hooks_run(c->a->spec, OCI_HOOK_CREATE_CONTAINER, state, err);
+}
+
 /* Everything up to READY, in order; a failure returns with *exit_code possibly set to 126/127. */
 static int child_setup(child_ctx *c, char **ret_exe, int *exit_code, berth_error **err)
 {
@@ -312,7 +338,8 @@ static int child_setup(child_ctx *c, char **ret_exe, int *exit_code, berth_error
                 return -1;
         if (!a->opts->no_new_keyring)
                 syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0);
-        if (mount_setup_rootfs(&mctx, err) < 0 || mount_pivot_root(&mctx, a->opts->no_pivot, err) < 0)
+        if (mount_setup_rootfs(&mctx, err) < 0 || child_create_hooks(c, err) < 0 ||
+            mount_pivot_root(&mctx, a->opts->no_pivot, err) < 0)
                 return -1;
         if (child_sysctl(spec, err) < 0 || mount_finalize(&mctx, err) < 0)
                 return -1;
@@ -349,6 +376,15 @@ _noreturn_ static void child_main(child_ctx *c)
         if (n != 1)
                 _exit(1);
         close(c->a->fifo_fd);
+        if (hooks_has(c->a->spec, OCI_HOOK_START_CONTAINER)) {
+                _cleanup_json_ json_t *state = json_pack("{s:s,s:s,s:s}", "ociVersion", "1.2.0", "id", c->a->id,
+                                                         "status", "created");
+                if (hooks_run(c->a->spec, OCI_HOOK_START_CONTAINER, state, &e) < 0) {
+                        _cleanup_free_ char *t = berth_error_text(e);
+                        dprintf(STDERR_FILENO, "berth-runtime: %s\n", t);
+                        _exit(1);
+                }
+        }
         spawn_exec(&(spawn_exec_args){ .p = c->a->spec->process, .exe = exe,
                                        .preserve_fds = c->a->opts->preserve_fds, .caps = c->a->caps,
                                        .seccomp = c->a->seccomp, .sync_fd = -1 });
@@ -370,6 +406,26 @@ static int parent_setup_child(const linux_init_args *a, pid_t pid, int sync_fd, 
         if (sync_send(sync_fd, SYNC_GO, NULL, 0) < 0)
                 return berth_error_set(err, EPIPE, "container init exited during setup");
         return 0;
+}
+
+/* Serve SYNC_HOOKS until READY or ERROR arrives (or the child dies: m->type 0). */
+static int parent_wait_ready(const linux_init_args *a, pid_t pid, int fd, sync_msg *m, berth_error **err)
+{
+        for (;;) {
+                if (sync_recv(fd, m) < 0) {
+                        m->type = 0;
+                        return 0;
+                }
+                if (m->type != SYNC_HOOKS)
+                        return 0;
+                json_object_set_new(a->state, "pid", json_integer(pid));
+                if (hooks_run(a->spec, OCI_HOOK_PRESTART, a->state, err) < 0 ||
+                    hooks_run(a->spec, OCI_HOOK_CREATE_RUNTIME, a->state, err) < 0)
+                        return -1;
+                _cleanup_free_ char *text = jsonh_dump(a->state, false);
+                if (sync_send_text(fd, SYNC_GO, text) < 0)
+                        return berth_error_set(err, E2BIG, "send the state to the createContainer hooks");
+        }
 }
 
 int linux_spawn_init(const linux_init_args *a, pid_t *ret_pid, berth_error **err)
@@ -406,7 +462,11 @@ int linux_spawn_init(const linux_init_args *a, pid_t *ret_pid, berth_error **err
                 spawn_kill_and_reap(pid);
                 return -1;
         }
-        if (sync_recv(parent_fd, &m) < 0) {
+        if (parent_wait_ready(a, pid, parent_fd, &m, err) < 0) {
+                spawn_kill_and_reap(pid);
+                return -1;
+        }
+        if (m.type == 0) {
                 int status = 0;
                 waitpid(pid, &status, 0);
                 return berth_error_set(err, 0, "container init exited during setup (status %d)", status);

@@ -19,6 +19,7 @@ typedef struct linux_init_args {
         int console_fd;               /* connected console socket, or -1 */
         struct seccomp_plan *seccomp; /* prepared filter, or NULL */
         struct caps_plan *caps;       /* prepared capability sets, or NULL */
+        json_t *state;                /* OCI state ("creating") for hooks; its pid is set here */
 } linux_init_args;
 
 /* Check what only the Linux side knows: namespace combinations, sysctl names, hostname. */

@@ -29,6 +29,16 @@ int sync_send(int fd, int type, const berth_error *e, int exit_code)
         return send(fd, &m, offsetof(sync_msg, text) + strlen(m.text) + 1, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
+int sync_send_text(int fd, int type, const char *text)
+{
+        sync_msg m = { .type = type };
+
+        if (strlen(text) >= sizeof(m.text))
+                return -E2BIG;
+        strcpy(m.text, text);
+        return send(fd, &m, offsetof(sync_msg, text) + strlen(m.text) + 1, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
 int sync_recv(int fd, sync_msg *m)
 {
         ssize_t n;

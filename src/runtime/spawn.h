@@ -10,7 +10,7 @@
 #include "basic/error.h"
 #include "oci/spec.h"
 
-enum sync_type { SYNC_GO = 1, SYNC_READY, SYNC_ERROR };
+enum sync_type { SYNC_GO = 1, SYNC_READY, SYNC_ERROR, SYNC_HOOKS };
 
 typedef struct sync_msg {
         int32_t type;
@@ -20,6 +20,8 @@ typedef struct sync_msg {
 } sync_msg;
 
 int sync_send(int fd, int type, const berth_error *e, int exit_code);
+/* A message carrying text (the state JSON for createContainer hooks). */
+int sync_send_text(int fd, int type, const char *text);
 /* -EPIPE on EOF (the peer exited or exec'd: the socket is close-on-exec). */
 int sync_recv(int fd, sync_msg *m);
 
