@@ -15,6 +15,7 @@
 #include "linux.h"
 #include "process.h"
 #include "state.h"
+#include "run.h"
 #include "basic/fs.h"
 #include "basic/jsonh.h"
 #include "basic/log.h"
@@ -107,7 +108,7 @@ static int create_load(create_job *j, berth_error **err)
                 return berth_error_set(err, 0, "root.path: required");
         if (process_validate(j->spec->process, err) < 0 || linux_validate(j->spec, err) < 0)
                 return -1;
-        if (j->spec->process->terminal && !j->opts->console_socket)
+        if (j->spec->process->terminal && !j->opts->console_socket && j->console_fd < 0)
                 return berth_error_set(err, 0, "process.terminal is true: --console-socket is required");
         rootfs = j->spec->root->path[0] == '/' ? xstrdup(j->spec->root->path)
                                                : xasprintf("%s/%s", j->bundle, j->spec->root->path);
@@ -156,7 +157,7 @@ static int create_prepare(create_job *j, berth_error **err)
         j->fifo_fd = open(fifo, O_RDWR | O_CLOEXEC);
         if (j->fifo_fd < 0)
                 return berth_error_set(err, errno, "open %s", fifo);
-        if (j->spec->process->terminal) {
+        if (j->spec->process->terminal && j->console_fd < 0) {
                 j->console_fd = connect_console(j->opts->console_socket, err);
                 if (j->console_fd < 0)
                         return -1;
@@ -199,10 +200,10 @@ static int create_spawn(create_job *j, berth_error **err)
         return 0;
 }
 
-static int create_container(const char *root, const char *id, const runtime_create_opts *opts,
-                            container_state **ret, berth_error **err)
+int container_create_full(const char *root, const char *id, const runtime_create_opts *opts, int console_fd,
+                          container_state **ret, berth_error **err)
 {
-        create_job j = { .root = root, .id = id, .opts = opts, .fifo_fd = -EBADF, .console_fd = -EBADF };
+        create_job j = { .root = root, .id = id, .opts = opts, .fifo_fd = -EBADF, .console_fd = console_fd };
         int r;
 
         r = create_load(&j, err);
@@ -235,7 +236,7 @@ out:
 
 int runtime_create(const char *root, const char *id, const runtime_create_opts *opts, berth_error **err)
 {
-        return create_container(root, id, opts, NULL, err);
+        return container_create_full(root, id, opts, -EBADF, NULL, err);
 }
 
 /* ---- start ---- */
@@ -253,7 +254,7 @@ static void run_saved_hooks(container_state *st, enum oci_hook_kind kind, enum r
         hooks_run_warn(spec, kind, state);
 }
 
-static int start_locked(container_state *st, berth_error **err)
+int container_start_locked(container_state *st, berth_error **err)
 {
         _cleanup_free_ char *fifo = state_fifo_path(st);
         _cleanup_close_ int fd = -EBADF;
@@ -283,7 +284,7 @@ int runtime_start(const char *root, const char *id, berth_error **err)
         lock = state_lock(st->dir, err);
         if (lock < 0)
                 return -1;
-        return start_locked(st, err);
+        return container_start_locked(st, err);
 }
 
 /* ---- state, kill ---- */
@@ -383,62 +384,6 @@ int runtime_delete(const char *root, const char *id, bool force, berth_error **e
                 return -1;
         run_saved_hooks(st, OCI_HOOK_POSTSTOP, RUNTIME_STOPPED);
         return fs_rm_rf(st->dir, err);
-}
-
-/* ---- run ---- */
-
-static int forward_until_exit(pid_t pid, const sigset_t *set, int *ret_status)
-{
-        for (;;) {
-                siginfo_t si;
-                int status;
-
-                if (sigwaitinfo(set, &si) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (si.si_signo != SIGCHLD) {
-                        kill(pid, si.si_signo);
-                        continue;
-                }
-                pid_t r = waitpid(pid, &status, WNOHANG);
-                if (r == pid) {
-                        *ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-                        return 0;
-                }
-        }
-}
-
-int runtime_run(const char *root, const char *id, const runtime_create_opts *opts, bool detach, int *ret_status,
-                berth_error **err)
-{
-        static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
-        _cleanup_state_ container_state *st = NULL;
-        sigset_t set, old;
-        int r, status = 0;
-
-        sigemptyset(&set);
-        sigaddset(&set, SIGCHLD);
-        for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
-                sigaddset(&set, forwarded[i]);
-        if (!detach)
-                sigprocmask(SIG_BLOCK, &set, &old);
-        r = create_container(root, id, opts, &st, err);
-        if (r >= 0)
-                r = start_locked(st, err);
-        if (r >= 0 && !detach) {
-                r = forward_until_exit(st->pid, &set, &status);
-                if (r < 0)
-                        berth_error_set(err, -r, "wait for container %s", id);
-        }
-        if (!detach)
-                sigprocmask(SIG_SETMASK, &old, NULL);
-        if (st && (!detach || r < 0))
-                runtime_delete(root, id, true, NULL);
-        if (r >= 0 && ret_status)
-                *ret_status = status;
-        return r;
 }
 
 /* ---- list ---- */
