@@ -64,4 +64,3 @@ void oci_free_nothing(void *elem);
 /* spec-linux.c */
 int oci_linux_from_json(json_t *j, const oci_jp *p, oci_linux **ret, berth_error **err);
 void oci_linux_free(oci_linux *l);
-/* spec-write.c helpers shared with nothing else are static there. */
