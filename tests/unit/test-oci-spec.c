@@ -637,18 +637,20 @@ static void test_names(void **state)
         assert_null(oci_hook_kind_name(OCI_HOOK__MAX));
 }
 
-/* Run `runc spec [--rootless]` in a scratch dir and return its config.json; NULL without runc. */
-static json_t *runc_spec(bool rootless)
+/* Run `<runtime> spec [--rootless]` in a scratch dir and return its config.json; NULL when the
+ * runtime is not installed. */
+static json_t *peer_spec(const char *runtime, bool rootless)
 {
-        char dir[] = "/tmp/berth-test-runc-spec-XXXXXX";
-        _cleanup_free_ char *cmd = NULL, *path = NULL;
+        char dir[] = "/tmp/berth-test-peer-spec-XXXXXX";
+        _cleanup_free_ char *cmd = NULL, *path = NULL, *bin = xasprintf("/usr/bin/%s", runtime);
+        _cleanup_free_ char *sbin = xasprintf("/usr/sbin/%s", runtime);
         json_t *j;
         int status;
 
-        if (access("/usr/bin/runc", X_OK) < 0 && access("/usr/sbin/runc", X_OK) < 0)
+        if (access(bin, X_OK) < 0 && access(sbin, X_OK) < 0)
                 return NULL;
         assert_non_null(mkdtemp(dir));
-        cmd = xasprintf("cd %s && runc spec %s", dir, rootless ? "--rootless" : "");
+        cmd = xasprintf("cd %s && %s spec %s", dir, runtime, rootless ? "--rootless" : "");
         status = system(cmd);
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         path = xasprintf("%s/config.json", dir);
@@ -661,7 +663,7 @@ static json_t *runc_spec(bool rootless)
 
 static void check_default(bool rootless)
 {
-        _cleanup_json_ json_t *ours = oci_spec_default_json(rootless), *runc = runc_spec(rootless),
+        _cleanup_json_ json_t *ours = oci_spec_default_json(rootless), *runc = peer_spec("runc", rootless),
                               *back = NULL;
         _cleanup_json_ json_t *again = NULL;
         _cleanup_oci_spec_ oci_spec *s = NULL, *s2 = NULL;
@@ -703,6 +705,23 @@ static void check_default(bool rootless)
         }
 }
 
+/* crun's default spec is another document a peer engine could hand us. */
+static void test_crun_spec_parses(void **state)
+{
+        for (int rootless = 0; rootless <= 1; rootless++) {
+                _cleanup_json_ json_t *j = peer_spec("crun", rootless);
+                _cleanup_oci_spec_ oci_spec *s = NULL;
+                _cleanup_error_ berth_error *err = NULL;
+
+                if (!j)
+                        skip();
+                if (oci_spec_from_json(j, &s, &err) < 0)
+                        fail_msg("crun spec%s: %s", rootless ? " --rootless" : "", err->msg);
+                assert_non_null(s->process->args[0]);
+                assert_true(s->n_mounts > 0);
+        }
+}
+
 static void test_default_spec(void **state)
 {
         check_default(false);
@@ -732,6 +751,7 @@ int main(void)
                 cmocka_unit_test(test_names),
                 cmocka_unit_test(test_default_spec),
                 cmocka_unit_test(test_default_spec_rootless),
+                cmocka_unit_test(test_crun_spec_parses),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
