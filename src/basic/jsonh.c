@@ -322,7 +322,8 @@ static int reject_u0001(const char *t, size_t pos, const char *what, berth_error
                         line++;
                         col = 0;
                 }
-        return berth_error_set(err, 0, "%s: line %d column %d: a string starting with \\u0001 is not supported",
+        return berth_error_set(err, 0,
+                               "%s: line %d column %d: a string starting with \\u0001 is not supported",
                                what, line, col);
 }
 
@@ -339,7 +340,7 @@ int jsonh_parse_u64(const char *text, size_t len, const char *what, json_t **ret
         for (; k > 0; k = next_big_literal(text, len, &pos, &n)) {
                 memcpy(copy + used, text + done, pos - done);
                 used += pos - done;
-                used += (size_t) sprintf(copy + used, "%s%.*s\"", BIG_PREFIX_ESCAPED, (int) n, text + pos);
+                used += (size_t)sprintf(copy + used, "%s%.*s\"", BIG_PREFIX_ESCAPED, (int)n, text + pos);
                 done = pos = pos + n;
         }
         if (k < 0)
