@@ -33,8 +33,14 @@ for t in $targets; do
         seeds="$src/tests/fuzz/corpus/$name"
         mkdir -p "$work/$name"
         set -- -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$name-"
-        [ -f "$src/tests/fuzz/$name.dict" ] && set -- "$@" -dict="$src/tests/fuzz/$name.dict"
-        [ -d "$seeds" ] && set -- "$@" "$work/$name" "$seeds" || set -- "$@" "$work/$name"
+        if [ -f "$src/tests/fuzz/$name.dict" ]; then
+                set -- "$@" -dict="$src/tests/fuzz/$name.dict"
+        fi
+        # libFuzzer adds new inputs to the first directory: a scratch one, the seeds stay as they are.
+        set -- "$@" "$work/$name"
+        if [ -d "$seeds" ]; then
+                set -- "$@" "$seeds"
+        fi
         echo "== $t for ${secs}s"
         if ! "$exe" "$@" 2>"$work/$name.log"; then
                 tail -n 60 "$work/$name.log" >&2
