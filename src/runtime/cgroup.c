@@ -90,6 +90,22 @@ static void mountinfo_unescape(char *s)
         *w = 0;
 }
 
+/* A mount at (or above) a hierarchy's mount point hides it from now on. */
+static void host_drop_shadowed(cgroup_host *host, const char *mount)
+{
+        size_t len = strlen(mount), w = 0;
+
+        for (size_t i = 0; i < host->n; i++) {
+                const char *m = host->h[i].mount;
+                bool hidden = strneq(m, mount, len) && (m[len] == 0 || m[len] == '/' || streq(mount, "/"));
+                if (hidden)
+                        free(host->h[i].mount);
+                else
+                        host->h[w++] = host->h[i];
+        }
+        host->n = w;
+}
+
 /* One mountinfo line: "id parent maj:min root mountpoint opts [tags] - fstype source superopts". */
 static void mountinfo_line(cgroup_host *host, char *line)
 {
@@ -97,9 +113,12 @@ static void mountinfo_line(cgroup_host *host, char *line)
         char *dash = strstr(line, " - ");
 
         if (!dash || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mount) != 2 ||
-            sscanf(dash + 3, "%63s %*s %1023s", fstype, super) != 2 || !streq(root, "/"))
+            sscanf(dash + 3, "%63s %*s %1023s", fstype, super) != 2)
                 return;
         mountinfo_unescape(mount);
+        host_drop_shadowed(host, mount);
+        if (!streq(root, "/"))
+                return; /* a subtree bind-mounted elsewhere: not a hierarchy's root */
         if (streq(fstype, "cgroup2"))
                 host_add(host, mount, true, unified_controllers(mount));
         else if (streq(fstype, "cgroup")) {
@@ -119,8 +138,7 @@ static int host_parse_mountinfo(cgroup_host *host, berth_error **err)
         if (r < 0)
                 return r;
         for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-                if (strstr(line, " - cgroup"))
-                        mountinfo_line(host, line);
+                mountinfo_line(host, line);
         return 0;
 }
 
