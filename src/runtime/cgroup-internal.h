@@ -72,7 +72,8 @@ static inline int cgroup_hierarchy_of(const cgroup *cg, enum cgroup_controller c
 int cgroup_leaf(cgroup *cg, int h, berth_error **err);
 
 /* mkdir -p of the cgroup below hierarchy h, keeping the leaf's fd. level() (may be NULL) is
- * called with each directory the call created, from the top, and its parent's fd. */
+ * called with a directory and its parent's fd: for the leaf alone when the parents existed,
+ * else (or when that failed) for every level from the top, new or not. */
 typedef int (*cgroup_level_fn)(cgroup *cg, int parent_fd, int dir_fd, berth_error **err);
 int cgroup_mkdir(cgroup *cg, int h, cgroup_level_fn level, berth_error **err);
 

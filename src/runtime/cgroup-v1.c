@@ -36,20 +36,33 @@ static int unified_prepare(cgroup *cg, int h, enum cgroup_controller c, berth_er
         return cgroup_unified_enable(cg, h, 1u << c, 1u << c, err);
 }
 
-/* A new cpuset cgroup has no cpus and mems, and no task can join it until it gets some. */
+static ssize_t read_small(int dirfd, const char *file, char *buf, size_t size)
+{
+        _cleanup_close_ int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
+
+        return fd < 0 ? -1 : read(fd, buf, size);
+}
+
+/* A new cpuset cgroup has no cpus and mems, and no task can join it until it gets some. Runs on
+ * every level a walk passes, so a parent that a concurrent create made but has not filled yet
+ * is filled by us as well. -ENOSPC: the parent has none to give. */
 static int cpuset_copy_down(cgroup *cg, int parent_fd, int dir_fd, berth_error **err)
 {
         static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+        char buf[4096];
 
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                _cleanup_close_ int in = openat(parent_fd, files[i], O_RDONLY | O_CLOEXEC);
-                _cleanup_close_ int out = openat(dir_fd, files[i], O_WRONLY | O_CLOEXEC);
-                char buf[4096];
-                ssize_t n = in < 0 ? -1 : read(in, buf, sizeof(buf));
-                if (n <= 1 || out < 0 || write(out, buf, (size_t)n) != n)
-                        return berth_error_set(err, n == 1 ? ENOSPC : errno,
-                                               "cgroup %s: copy %s from the parent cgroup", cg->path,
+                if (read_small(dir_fd, files[i], buf, sizeof(buf)) > 1)
+                        continue; /* has its own already */
+                ssize_t n = read_small(parent_fd, files[i], buf, sizeof(buf));
+                if (n <= 1)
+                        return berth_error_set(err, n < 0 ? errno : ENOSPC,
+                                               "cgroup %s: the parent cgroup has no %s to copy", cg->path,
                                                files[i]);
+                _cleanup_close_ int out = openat(dir_fd, files[i], O_WRONLY | O_CLOEXEC);
+                if (out < 0 || write(out, buf, (size_t)n) != n)
+                        return berth_error_set(err, errno, "cgroup %s: write %s \"%.*s\"", cg->path,
+                                               files[i], (int)n - 1, buf);
         }
         return 0;
 }

@@ -78,6 +78,12 @@ int cgroup_v2_check(cgroup *cg, int h, const oci_resources *res, berth_error **e
                 r = swap_value(cg, res->memory, &swap, err);
                 if (r < 0)
                         return r;
+                if (!cgroup_has_file(cg, h, "memory.swap.max"))
+                        return berth_error_set(
+                                err, ENOTSUP,
+                                "cgroup %s: linux.resources.memory.swap: this host has no swap "
+                                "accounting (no memory.swap.max)",
+                                cg->path);
         }
         if (res->cpu && ((res->cpu->realtime_period.set && res->cpu->realtime_period.value) ||
                          (res->cpu->realtime_runtime.set && res->cpu->realtime_runtime.value)))

@@ -407,15 +407,14 @@ static int mkdir_walk(cgroup *cg, int h, cgroup_level_fn level, berth_error **er
         if (fd < 0)
                 return berth_error_set(err, errno, "cgroup %s: open %s", cg->path, cg->host->h[h].mount);
         STRV_FOREACH (p, parts) {
-                bool created = mkdirat(fd, *p, 0755) == 0;
-                if (!created && errno != EEXIST)
+                if (mkdirat(fd, *p, 0755) < 0 && errno != EEXIST)
                         return berth_error_set(err, errno, "cgroup %s: mkdir %s in %s", cg->path, *p,
                                                cg->host->h[h].mount);
                 _cleanup_close_ int child = openat(fd, *p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (child < 0)
                         return berth_error_set(err, errno, "cgroup %s: open %s in %s", cg->path, *p,
                                                cg->host->h[h].mount);
-                if (created && level) {
+                if (level) {
                         r = level(cg, fd, child, err);
                         if (r < 0)
                                 return r;
@@ -434,27 +433,23 @@ int cgroup_mkdir(cgroup *cg, int h, cgroup_level_fn level, berth_error **err)
         int r;
 
         /* Fast path: the parents exist (the usual "/berth/<id>"), one mkdir and one open. */
-        if (mkdir(p, 0755) < 0) {
+        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
                 if (errno == ENOENT)
                         return mkdir_walk(cg, h, level, err);
-                if (errno != EEXIST)
-                        return berth_error_set(err, errno, "cgroup %s: mkdir %s", cg->path, p);
-                r = cgroup_leaf(cg, h, err);
-                return r < 0 ? r : 0;
+                return berth_error_set(err, errno, "cgroup %s: mkdir %s", cg->path, p);
         }
         closep(&cg->leaf[h]);
         cg->leaf[h] = -EBADF;
         r = cgroup_leaf(cg, h, err);
-        if (r < 0)
-                return r;
-        if (level) {
-                *strrchr(p, '/') = 0;
-                _cleanup_close_ int parent = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (parent < 0)
-                        return berth_error_set(err, errno, "cgroup %s: open %s", cg->path, p);
-                return level(cg, parent, cg->leaf[h], err);
-        }
-        return 0;
+        if (r < 0 || !level)
+                return r < 0 ? r : 0;
+        *strrchr(p, '/') = 0;
+        _cleanup_close_ int parent = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (parent < 0)
+                return berth_error_set(err, errno, "cgroup %s: open %s", cg->path, p);
+        r = level(cg, parent, cg->leaf[h], NULL);
+        /* e.g. a parent that is still empty: walk from the top and fix every level */
+        return r < 0 ? mkdir_walk(cg, h, level, err) : 0;
 }
 
 int cgroup_write(cgroup *cg, int h, const char *file, const char *value, berth_error **err)

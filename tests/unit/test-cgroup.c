@@ -762,6 +762,27 @@ static void test_destroy_removes_nested_cgroups(void **state)
         assert_true(cg_exists(v2 ? "" : "memory", ""));
 }
 
+/* v1: a parent left without cpus (as a concurrent create may leave it for a moment) is filled
+ * from above, else no task could join the new cgroup. */
+static void test_cpuset_empty_parent_is_filled(void **state)
+{
+        _cleanup_free_ char *top = cg_file("cpuset", "", NULL),
+                            *parent = cg_file("cpuset", "emptyparent", NULL);
+        _cleanup_free_ char *want = read_trimmed("/sys/fs/cgroup/cpuset/cpuset.cpus");
+        int fd;
+
+        if (v2)
+                skip();
+        (void)mkdir(top, 0755); /* exists when earlier tests ran; if not, the walk fills it too */
+        assert_int_equal(mkdir(parent, 0755), 0);
+        assert_cg("cpuset", "emptyparent", "cpuset.cpus", "");
+        make("emptyparent/leaf", NULL);
+        pid_t pid = spawn(child_pause, NULL, &fd);
+        enter_and_apply(pid, NULL);
+        assert_cg("cpuset", "emptyparent", "cpuset.cpus", want);
+        assert_cg("cpuset", "emptyparent/leaf", "cpuset.cpus", want);
+}
+
 static void test_clone_into_cgroup(void **state)
 {
         _cleanup_error_ berth_error *err = NULL;
@@ -803,6 +824,7 @@ int main(void)
                 cmocka_unit_test_teardown(test_stats_and_io_throttle, teardown),
                 cmocka_unit_test_teardown(test_cpu_quota_throttles, teardown),
                 cmocka_unit_test_teardown(test_destroy_removes_nested_cgroups, teardown),
+                cmocka_unit_test_teardown(test_cpuset_empty_parent_is_filled, teardown),
                 cmocka_unit_test_teardown(test_clone_into_cgroup, teardown),
         };
         return cmocka_run_group_tests_name("cgroup", tests, group_setup, group_teardown);
