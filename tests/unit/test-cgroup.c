@@ -633,6 +633,11 @@ static void test_oom_kill_is_counted(void **state)
         assert_ok(cgroup_stats_read(cg, &st, &err), err);
         assert_true(st.oom_kills >= 1);
         assert_int_equal(st.memory_limit, 32 * MiB);
+        /* and in the kernel's own words */
+        _cleanup_free_ char *events = cg_read("memory", "oom", v2 ? "memory.events" : "memory.oom_control");
+        const char *k = strstr(events, "oom_kill ");
+        assert_non_null(k);
+        assert_true(atoi(k + 9) >= 1);
 }
 
 struct io_arg {
