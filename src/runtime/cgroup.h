@@ -13,14 +13,14 @@
 typedef struct cgroup cgroup;
 
 typedef struct cgroup_stats {
-        uint64_t cpu_usage_ns;        /* total CPU time */
+        uint64_t cpu_usage_ns; /* total CPU time */
         uint64_t cpu_user_ns, cpu_system_ns;
-        uint64_t memory_usage;        /* bytes, without page cache where the kernel tells */
-        uint64_t memory_limit;        /* UINT64_MAX: none */
+        uint64_t memory_usage; /* bytes, without page cache where the kernel tells */
+        uint64_t memory_limit; /* UINT64_MAX: none */
         uint64_t memory_cache;
         uint64_t pids_current, pids_limit; /* pids_limit UINT64_MAX: none */
         uint64_t io_read_bytes, io_write_bytes;
-        uint64_t oom_kills;           /* OOM kills inside the cgroup so far */
+        uint64_t oom_kills; /* OOM kills inside the cgroup so far */
 } cgroup_stats;
 
 /*
@@ -40,6 +40,10 @@ int cgroup_create(cgroup *cg, const oci_resources *res, berth_error **err);
 
 /* v2: an O_PATH|O_DIRECTORY fd of the leaf for clone3(CLONE_INTO_CGROUP); -1 on v1. Owned by cg. */
 int cgroup_clone_fd(cgroup *cg);
+
+/* Where the device rules go (for the devices driver): an O_PATH fd of the leaf in the devices
+ * hierarchy on v1, of the leaf on v2 (to attach the eBPF program to). Owned by cg. */
+int cgroup_devices_fd(cgroup *cg, berth_error **err);
 
 /* Move pid into the cgroup (every hierarchy on v1). */
 int cgroup_enter(cgroup *cg, pid_t pid, berth_error **err);
