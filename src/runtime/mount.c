@@ -225,13 +225,22 @@ static int check_real_dir(int rootfd, const char *what, const char *dest, berth_
 }
 
 /* Create the destination inside the rootfs (a directory, or a file for a file bind) and
- * return an O_PATH fd of it, resolved with RESOLVE_IN_ROOT. */
+ * return an O_PATH fd of it, resolved with RESOLVE_IN_ROOT. Its parent is checked before
+ * anything is created in it, the target itself after (a symlink may end in /proc). */
 static int open_target(int rootfd, const char *dest, bool dir, const char *what, int *ret_fd,
                        berth_error **err)
 {
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *parent = NULL, *name = NULL;
+        _cleanup_close_ int pfd = -EBADF, fd = -EBADF;
         int r;
 
+        mnt_split_path(dest, &parent, &name);
+        r = fs_mkdir_p_in_root(rootfd, parent, 0755, &pfd, err);
+        if (r < 0)
+                return berth_error_wrap(err, "mount destination %s", dest);
+        r = check_proc_target(pfd, what, dest, err);
+        if (r < 0)
+                return r;
         if (dir)
                 r = fs_mkdir_p_in_root(rootfd, dest, 0755, &fd, err);
         else
