@@ -13,7 +13,9 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
+#include <linux/magic.h>
 #include <cmocka.h>
 
 #include "basic/fs.h"
@@ -500,7 +502,42 @@ static int check_devices(const scenario *sc)
         return 0;
 }
 
-static int check_mounts(const scenario *sc)
+/* What the host had, seen before the container's mounts hide it. */
+typedef struct host_view {
+        bool cgroup2_only; /* a pure cgroup v2 host */
+        bool unified;      /* a hybrid host's cgroup2 at /sys/fs/cgroup/unified */
+} host_view;
+
+/* The cgroup directory the container sees as its own lists it, pid 1. */
+static bool cgroup_lists_me(const char *dir)
+{
+        _cleanup_free_ char *path = xasprintf("%s/cgroup.procs", dir), *text = NULL;
+        _cleanup_strv_free_ char **pids = NULL;
+
+        if (fs_read_file(path, &text, NULL, NULL) < 0)
+                return false;
+        pids = strv_split(text, "\n");
+        return strv_contains(pids, "1");
+}
+
+static int check_cgroups(const host_view *hv)
+{
+        if (hv->cgroup2_only) {
+                CHECK(mounted("/sys/fs/cgroup", "cgroup2", "ro,nosuid,nodev,noexec"));
+                CHECK(cgroup_lists_me("/sys/fs/cgroup"));
+                return 0;
+        }
+        CHECK(mounted("/sys/fs/cgroup", "tmpfs", "ro,nosuid,nodev,noexec"));
+        CHECK(mounted("/sys/fs/cgroup/memory", "cgroup", "ro,nosuid,nodev,noexec,memory"));
+        CHECK(mounted("/sys/fs/cgroup/cpu", "cgroup", "ro,cpu"));
+        CHECK(cgroup_lists_me("/sys/fs/cgroup/memory"));
+        CHECK(cgroup_lists_me("/sys/fs/cgroup/pids"));
+        CHECK(!hv->unified || mounted("/sys/fs/cgroup/unified", "cgroup2", "ro"));
+        CHECK(is_readonly("/sys/fs/cgroup/berth-x"));
+        return 0;
+}
+
+static int check_mounts(const scenario *sc, const host_view *hv)
 {
         CHECK(mounted("/", NULL, "ro"));
         CHECK(mounted("/proc", "proc", "rw,nosuid,nodev,noexec"));
@@ -511,9 +548,8 @@ static int check_mounts(const scenario *sc)
         CHECK(mounted("/dev/shm", "tmpfs", "rw,nosuid,nodev,noexec"));
         CHECK(mounted("/dev/mqueue", "mqueue", "rw,nosuid,nodev,noexec"));
         CHECK(mounted("/sys", sc->userns ? NULL : "sysfs", "ro,nosuid,nodev,noexec"));
-        CHECK(mounted("/sys/fs/cgroup", "tmpfs", "ro,nosuid,nodev,noexec"));
-        CHECK(mounted("/sys/fs/cgroup/memory", "cgroup", "ro,nosuid,nodev,noexec,memory"));
-        CHECK(mounted("/sys/fs/cgroup/cpu", "cgroup", "ro,cpu"));
+        if (check_cgroups(hv) != 0)
+                return 1;
         /* ro on an rbind is the top mount only; rro is the whole tree */
         CHECK(mounted("/data", NULL, "ro,nosuid"));
         CHECK(mounted("/data/sub", "tmpfs", "rw"));
@@ -525,14 +561,14 @@ static int check_mounts(const scenario *sc)
         return 0;
 }
 
-static int check_inside(const scenario *sc)
+static int check_inside(const scenario *sc, const host_view *hv)
 {
         char buf[64] = {};
         DIR *d;
 
         CHECK(getpid() == 1);
         CHECK(readlink("/proc/self", buf, sizeof(buf) - 1) > 0 && streq(buf, "1"));
-        if (check_mounts(sc) != 0 || check_devices(sc) != 0)
+        if (check_mounts(sc, hv) != 0 || check_devices(sc) != 0)
                 return 1;
         CHECK(is_readonly("/berth-new-file"));
         CHECK(open("/proc/sys/kernel/hostname", O_WRONLY | O_CLOEXEC) < 0 && errno == EROFS);
@@ -593,6 +629,12 @@ static int container_main(const fixture *f, const void *arg)
                          .new_cgroup_ns = sc->cgroupns};
         berth_error *err = NULL;
 
+        struct statfs sfs;
+        _cleanup_free_ char *unified = mount_at("/sys/fs/cgroup/unified");
+        host_view hv = {.unified = unified && strstr(unified, "cgroup2")};
+
+        CHECK(statfs("/sys/fs/cgroup", &sfs) == 0);
+        hv.cgroup2_only = sfs.f_type == CGROUP2_SUPER_MAGIC;
         build_spec(&b, f, sc);
         /* A submount of the bound host dir: rbind takes it along. */
         CHECK(mount("tmpfs", sub, "tmpfs", 0, NULL) == 0);
@@ -606,7 +648,7 @@ static int container_main(const fixture *f, const void *arg)
                 return step_failed("mount_pivot_root", err);
         if (mount_finalize(&ctx, &err) < 0)
                 return step_failed("mount_finalize", err);
-        if (check_inside(sc) != 0)
+        if (check_inside(sc, &hv) != 0)
                 return 1;
         return check_exec();
 }
