@@ -48,6 +48,9 @@ void mnt_split_path(const char *path, char **ret_parent, char **ret_name);
 /* /dev: default and configured devices, symlinks, ptmx. rootfd is the rootfs (bound). */
 int mount_dev_setup(const mount_ctx *ctx, int rootfd, bool have_devpts, berth_error **err);
 
+/* tmpcopyup: copy the directory target_fd (O_PATH) covers into the detached mount mfd. */
+int mount_copy_up(int target_fd, int mfd, const char *dest, berth_error **err);
+
 /* One "cgroup" mount: v1 hierarchies under a tmpfs, or cgroup2, per host and namespace. */
 int mount_cgroup(const mount_ctx *ctx, int rootfd, const oci_mount *m, const mount_options *o,
                  berth_error **err);

@@ -169,6 +169,13 @@ void mount_options_done(mount_options *o)
         o->data = NULL;
 }
 
+/* What the mounts told about /dev, for the device setup after them. */
+typedef struct setup_state {
+        bool dev_is_bind;  /* the spec binds /dev: no devices are created */
+        bool dev_readonly; /* /dev is made read-only after its devices exist */
+        bool have_devpts;  /* devpts at /dev/pts: /dev/ptmx points into it */
+} setup_state;
+
 static bool is_procfs(int fd)
 {
         struct statfs sfs;
@@ -272,6 +279,8 @@ static int mount_fs(int rootfd, const char *type, const char *source, const char
                     const mount_options *o, berth_error **err)
 {
         _cleanup_close_ int tfd = -EBADF, mfd = -EBADF;
+        bool copy_up = o->tmpcopyup && streq(type, "tmpfs");
+        struct mount_attr ro = {.attr_set = (o->flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0};
         int r;
 
         if (streq(type, "proc") || streq(type, "sysfs")) {
@@ -282,10 +291,15 @@ static int mount_fs(int rootfd, const char *type, const char *source, const char
         r = open_target(rootfd, dest, true, type, &tfd, err);
         if (r < 0)
                 return r;
-        r = mnt_fs_create(type, source ? source : type, o->data, o->flags, dest, &mfd, err);
-        if (r < 0)
-                return r;
-        r = mnt_attach(mfd, tfd, type, dest, err);
+        /* With tmpcopyup: writable while the copy goes in, read-only (if asked) before it is seen. */
+        r = mnt_fs_create(type, source ? source : type, o->data,
+                          copy_up ? o->flags & ~(unsigned long)MS_RDONLY : o->flags, dest, &mfd, err);
+        if (r == 0 && copy_up)
+                r = mount_copy_up(tfd, mfd, dest, err);
+        if (r == 0 && copy_up)
+                r = mnt_setattr(mfd, false, &ro, type, dest, err);
+        if (r == 0)
+                r = mnt_attach(mfd, tfd, type, dest, err);
         if (r < 0)
                 return r;
         return apply_after_attach(mfd, o, type, dest, err);
@@ -345,7 +359,20 @@ static bool spec_has_netns(const oci_spec *spec)
         return false;
 }
 
-static int mount_one(const mount_ctx *ctx, int rootfd, const oci_mount *m, berth_error **err)
+static void note_dev(const char *dest, const char *type, mount_options *o, setup_state *st)
+{
+        if (streq(dest, "/dev/pts") && type && streq(type, "devpts"))
+                st->have_devpts = true;
+        if (!streq(dest, "/dev"))
+                return;
+        st->dev_is_bind = o->bind;
+        st->dev_readonly = !o->bind && (o->flags & MS_RDONLY);
+        if (st->dev_readonly)
+                o->flags &= ~(unsigned long)MS_RDONLY;
+}
+
+static int mount_one(const mount_ctx *ctx, int rootfd, const oci_mount *m, setup_state *st,
+                     berth_error **err)
 {
         _cleanup_(mount_options_done) mount_options o = {};
         _cleanup_free_ char *dest = NULL;
@@ -366,6 +393,7 @@ static int mount_one(const mount_ctx *ctx, int rootfd, const oci_mount *m, berth
                 return mount_remount(rootfd, dest, &o, err);
         if (type && streq(type, "bind"))
                 o.bind = true;
+        note_dev(dest, type, &o, st);
         if (o.bind)
                 return mount_bind(rootfd, m->source, dest, &o, err);
         if (!type)
@@ -442,18 +470,28 @@ static int rootfs_prepare(const mount_ctx *ctx, berth_error **err)
         return 0;
 }
 
-static bool is_dest(const oci_mount *m, const char *path)
+static int setup_dev(const mount_ctx *ctx, int rootfd, const setup_state *st, berth_error **err)
 {
-        _cleanup_free_ char *d = m->destination ? fs_path_normalize(m->destination) : NULL;
+        struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+        _cleanup_close_ int fd = -EBADF;
+        int r;
 
-        return d && streq(d, path);
+        if (st->dev_is_bind)
+                return 0;
+        r = mount_dev_setup(ctx, rootfd, st->have_devpts, err);
+        if (r < 0 || !st->dev_readonly)
+                return r;
+        fd = fs_open_in_root(rootfd, "/dev", O_PATH, 0, err);
+        if (fd < 0)
+                return berth_error_wrap(err, "mount destination /dev");
+        return mnt_setattr(fd, false, &ro, "tmpfs", "/dev", err);
 }
 
 int mount_setup_rootfs(const mount_ctx *ctx, berth_error **err)
 {
         const oci_spec *spec = ctx->spec;
         _cleanup_close_ int rootfd = -EBADF;
-        bool setup_dev = true, have_devpts = false;
+        setup_state st = {};
         int r;
 
         r = rootfs_prepare(ctx, err);
@@ -464,18 +502,9 @@ int mount_setup_rootfs(const mount_ctx *ctx, berth_error **err)
         if (rootfd < 0)
                 return berth_error_set(err, errno, "open rootfs %s", ctx->rootfs);
         for (size_t i = 0; i < spec->n_mounts; i++) {
-                const oci_mount *m = &spec->mounts[i];
-                r = mount_one(ctx, rootfd, m, err);
+                r = mount_one(ctx, rootfd, &spec->mounts[i], &st, err);
                 if (r < 0)
                         return r;
-                if (is_dest(m, "/dev") &&
-                    ((m->type && streq(m->type, "bind")) || strv_contains(m->options, "bind") ||
-                     strv_contains(m->options, "rbind")))
-                        setup_dev = false;
-                if (is_dest(m, "/dev/pts") && m->type && streq(m->type, "devpts"))
-                        have_devpts = true;
         }
-        if (!setup_dev)
-                return 0;
-        return mount_dev_setup(ctx, rootfd, have_devpts, err);
+        return setup_dev(ctx, rootfd, &st, err);
 }

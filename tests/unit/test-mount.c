@@ -270,6 +270,16 @@ static int fixture_setup(void **state)
         p = xasprintf("%s/etc", f->rootfs);
         assert_int_equal(mkdir(p, 0755), 0);
         free(p);
+        p = xasprintf("%s/opt/app", f->rootfs);
+        assert_int_equal(fs_mkdir_p(p, 0710, NULL), 0);
+        assert_int_equal(chmod(p, 0710), 0);
+        free(p);
+        p = xasprintf("%s/opt/app/conf", f->rootfs);
+        write_file(p, "conf\n", 0600);
+        free(p);
+        p = xasprintf("%s/opt/link", f->rootfs);
+        assert_int_equal(symlink("app/conf", p), 0);
+        free(p);
         /* The escape attempt: a mount destination /etc2 must land on the rootfs's /etc. */
         p = xasprintf("%s/etc2", f->rootfs);
         assert_int_equal(symlink("/etc", p), 0);
@@ -345,6 +355,7 @@ static int run_isolated(int ns_flags, const fixture *f, child_fn fn, const void 
 
 typedef struct scenario {
         bool no_pivot, cgroupns, userns;
+        bool dev_ro; /* the spec mounts /dev read-only */
         const char *propagation;
 } scenario;
 
@@ -375,7 +386,9 @@ static void build_spec(spec_buf *b, const fixture *f, const scenario *sc)
         b->spec.mounts = b->mounts;
         b->root = (oci_root){.path = f->rootfs, .readonly = true};
         add_mount(b, "/proc", "proc", "proc", OPTS("nosuid", "noexec", "nodev"));
-        add_mount(b, "/dev", "tmpfs", "tmpfs", OPTS("nosuid", "strictatime", "mode=755", "size=65536k"));
+        add_mount(b, "/dev", "tmpfs", "tmpfs",
+                  sc->dev_ro ? OPTS("nosuid", "strictatime", "mode=755", "size=65536k", "ro")
+                             : OPTS("nosuid", "strictatime", "mode=755", "size=65536k"));
         add_mount(b, "/dev/pts", "devpts", "devpts",
                   OPTS("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"));
         add_mount(b, "/dev/shm", "tmpfs", "shm",
@@ -389,6 +402,10 @@ static void build_spec(spec_buf *b, const fixture *f, const scenario *sc)
         add_mount(b, "/etc/berth-file", "bind", f->file, OPTS("bind", "ro"));
         add_mount(b, "/etc2", "tmpfs", "tmpfs", OPTS("nodev", "mode=755"));
         add_mount(b, "/etc2/berth-file", "bind", f->file, OPTS("bind", "ro"));
+        add_mount(b, "/opt", "tmpfs", "tmpfs", OPTS("tmpcopyup", "nosuid"));
+        add_mount(b, "/berth-nosym", "tmpfs", "tmpfs", OPTS("nosymfollow"));
+        add_mount(b, "/berth-remount", "tmpfs", "tmpfs", NULL);
+        add_mount(b, "/berth-remount", NULL, NULL, OPTS("remount", "ro", "noexec"));
         b->linux_.rootfs_propagation = (char *)sc->propagation;
         b->linux_.masked_paths =
                 strv_copy(OPTS("/proc/kcore", "/proc/cpuinfo", "/proc/berth-missing", "/sys/firmware"));
@@ -430,7 +447,10 @@ static char *mount_at(const char *path)
                 if (n < 7 || sep + 1 >= n || !streq(f[4], path))
                         continue;
                 free(found);
-                found = xasprintf("%s - %s %s", f[5], f[sep + 1], sep + 3 < n ? f[sep + 3] : "");
+                _cleanup_free_ char *optional = strv_join(f + 6, ",");
+                optional[strcspn(optional, "-")] = 0;
+                found = xasprintf("%s - %s %s %s", f[5], f[sep + 1], sep + 3 < n ? f[sep + 3] : "-",
+                                  *optional ? optional : "-");
         }
         return found;
 }
@@ -450,7 +470,7 @@ static bool mounted(const char *path, const char *fstype, const char *want)
         _cleanup_strv_free_ char **opts = strv_split(parts[0], ",");
         bool ok = !fstype || streq(parts[2], fstype);
         STRV_FOREACH (w, words)
-                ok = ok && (strv_contains(opts, *w) || (parts[3] && strstr(parts[3], *w)));
+                ok = ok && (strv_contains(opts, *w) || strstr(m + strlen(parts[0]), *w));
         if (!ok)
                 fprintf(stderr, "mount at %s is \"%s\", want %s %s\n", path, m, strempty(fstype), want);
         return ok;
@@ -561,6 +581,8 @@ static int check_mounts(const scenario *sc, const host_view *hv)
         return 0;
 }
 
+static int check_copyup(void);
+
 static int check_inside(const scenario *sc, const host_view *hv)
 {
         char buf[64] = {};
@@ -588,6 +610,31 @@ static int check_inside(const scenario *sc, const host_view *hv)
         CHECK(is_readonly("/etc/berth-file"));
         CHECK(!is_readonly("/etc/berth-marker"));
         CHECK(!is_readonly("/dev/shm/berth-x"));
+        CHECK(is_readonly("/dev/berth-x") == sc->dev_ro);
+        CHECK(mounted("/", NULL, sc->propagation && streq(sc->propagation, "rshared") ? "shared:" : "ro"));
+        CHECK(mounted("/berth-remount", "tmpfs", "ro,noexec"));
+        CHECK(is_readonly("/berth-remount/x"));
+        /* nosymfollow: a symlink on that mount cannot be followed */
+        CHECK(symlink("/etc/berth-file", "/berth-nosym/link") == 0);
+        CHECK(open("/berth-nosym/link", O_RDONLY | O_CLOEXEC) < 0 && errno == ELOOP);
+        return check_copyup();
+}
+
+/* tmpcopyup: the tmpfs at /opt started with the image's /opt, and writes stay in it. */
+static int check_copyup(void)
+{
+        char buf[64] = {};
+        struct stat st;
+
+        CHECK(mounted("/opt", "tmpfs", "rw,nosuid"));
+        CHECK(read_some("/opt/app/conf", buf, sizeof(buf)) == 5 && strneq(buf, "conf\n", 5));
+        CHECK(stat("/opt/app/conf", &st) == 0 && (st.st_mode & 07777) == 0600);
+        CHECK(stat("/opt/app", &st) == 0 && (st.st_mode & 07777) == 0710);
+        memset(buf, 0, sizeof(buf));
+        CHECK(readlink("/opt/link", buf, sizeof(buf) - 1) > 0 && streq(buf, "app/conf"));
+        int fd = open("/opt/app/conf", O_WRONLY | O_TRUNC | O_CLOEXEC);
+        CHECK(fd >= 0 && write(fd, "changed", 7) == 7);
+        close(fd);
         return 0;
 }
 
@@ -671,6 +718,10 @@ static void run_scenario(void **state, const scenario *sc)
         assert_int_equal(access("/etc/berth-marker", F_OK), -1);
         marker = xasprintf("%s/etc/berth-marker", f->rootfs);
         assert_int_equal(access(marker, F_OK), -1);
+        /* tmpcopyup wrote to the copy, the image's file is as it was */
+        _cleanup_free_ char *conf_path = xasprintf("%s/opt/app/conf", f->rootfs), *conf = NULL;
+        assert_int_equal(fs_read_file(conf_path, &conf, NULL, NULL), 0);
+        assert_string_equal(conf, "conf\n");
 }
 
 static void test_container_pivot_rshared_cgroupns(void **state)
@@ -682,7 +733,7 @@ static void test_container_pivot_rshared_cgroupns(void **state)
 
 static void test_container_no_pivot(void **state)
 {
-        scenario sc = {.no_pivot = true, .cgroupns = false, .propagation = NULL};
+        scenario sc = {.no_pivot = true, .cgroupns = false, .dev_ro = true, .propagation = NULL};
 
         run_scenario(state, &sc);
 }
