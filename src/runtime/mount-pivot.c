@@ -3,6 +3,8 @@
  * the last touches from inside: readonlyPaths, maskedPaths and a read-only root.
  */
 #include <fcntl.h>
+#include <limits.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -37,8 +39,49 @@ static int pivot(const char *rootfs, berth_error **err)
         return 0;
 }
 
+/* Without pivot_root the host's mounts stay in the namespace, below the chroot. The kernel
+ * looks at every procfs and sysfs mount of the namespace before it lets a nested container
+ * mount its own, so the host's full ones go (or are covered when they are locked), as runc does. */
+static int hide_host_proc_sys(const char *rootfs, berth_error **err)
+{
+        mountinfo_entry *mi = NULL;
+        size_t n = 0, len = strlen(rootfs);
+        int r;
+
+        r = mountinfo_read(&mi, &n, err);
+        for (size_t i = n; r == 0 && i-- > 0;) {
+                const char *mp = mi[i].mountpoint;
+                if (!streq(mi[i].root, "/") ||
+                    (!streq(mi[i].fstype, "proc") && !streq(mi[i].fstype, "sysfs")))
+                        continue;
+                if (strneq(mp, rootfs, len) && (mp[len] == '/' || !mp[len]))
+                        continue;
+                if (mount(NULL, mp, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+                        if (errno != ENOENT)
+                                r = berth_error_set(err, errno, "make %s rslave", mp);
+                        continue;
+                }
+                if (umount2(mp, MNT_DETACH) == 0)
+                        continue;
+                if (errno != EINVAL && errno != EPERM)
+                        r = berth_error_set(err, errno, "unmount %s", mp);
+                else if (mount("tmpfs", mp, "tmpfs", 0, NULL) < 0)
+                        r = berth_error_set(err, errno, "cover %s", mp);
+        }
+        mountinfo_free(mi, n);
+        return r;
+}
+
 static int move_root(const char *rootfs, berth_error **err)
 {
+        char real[PATH_MAX];
+        int r;
+
+        if (!realpath(rootfs, real))
+                return berth_error_set(err, errno, "rootfs %s", rootfs);
+        r = hide_host_proc_sys(real, err);
+        if (r < 0)
+                return r;
         if (chdir(rootfs) < 0)
                 return berth_error_set(err, errno, "chdir %s", rootfs);
         if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)

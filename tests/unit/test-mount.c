@@ -324,9 +324,10 @@ static int write_id_maps(void)
         return 0;
 }
 
-/* Run fn as pid 1 of new namespaces; returns its exit status (128+N for a signal). The
- * mounts live in the child's mount namespace and vanish with it. */
-static int run_isolated(int ns_flags, const fixture *f, child_fn fn, const void *arg)
+/* Run fn as pid 1 of new namespaces, then after (when not NULL) in its parent, which shares
+ * the mount namespace but not the container's root; returns the first non-zero exit status
+ * (128+N for a signal). The mounts live in that mount namespace and vanish with it. */
+static int run_isolated(int ns_flags, const fixture *f, child_fn fn, child_fn after, const void *arg)
 {
         int status;
         pid_t pid;
@@ -346,7 +347,9 @@ static int run_isolated(int ns_flags, const fixture *f, child_fn fn, const void 
                         _exit(fn(f, arg));
                 if (inner < 0 || waitpid(inner, &status, 0) < 0)
                         _exit(102);
-                _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+                if (!WIFEXITED(status))
+                        _exit(128 + WTERMSIG(status));
+                _exit(WEXITSTATUS(status) == 0 && after ? after(f, arg) : WEXITSTATUS(status));
         }
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFEXITED(status));
@@ -526,6 +529,7 @@ static int check_devices(const scenario *sc)
 typedef struct host_view {
         bool cgroup2_only; /* a pure cgroup v2 host */
         bool unified;      /* a hybrid host's cgroup2 at /sys/fs/cgroup/unified */
+        bool kcore;        /* the kernel has /proc/kcore: the container gets /dev/core */
 } host_view;
 
 /* The cgroup directory the container sees as its own lists it, pid 1. */
@@ -592,6 +596,9 @@ static int check_inside(const scenario *sc, const host_view *hv)
         CHECK(readlink("/proc/self", buf, sizeof(buf) - 1) > 0 && streq(buf, "1"));
         if (check_mounts(sc, hv) != 0 || check_devices(sc) != 0)
                 return 1;
+        memset(buf, 0, sizeof(buf));
+        CHECK(hv->kcore ? readlink("/dev/core", buf, sizeof(buf) - 1) > 0 && streq(buf, "/proc/kcore")
+                        : access("/dev/core", F_OK) < 0);
         CHECK(is_readonly("/berth-new-file"));
         CHECK(open("/proc/sys/kernel/hostname", O_WRONLY | O_CLOEXEC) < 0 && errno == EROFS);
         CHECK(access("/proc/kcore", F_OK) < 0 || read_some("/proc/kcore", buf, sizeof(buf)) == 0);
@@ -682,6 +689,7 @@ static int container_main(const fixture *f, const void *arg)
 
         CHECK(statfs("/sys/fs/cgroup", &sfs) == 0);
         hv.cgroup2_only = sfs.f_type == CGROUP2_SUPER_MAGIC;
+        hv.kcore = access("/proc/kcore", F_OK) == 0;
         build_spec(&b, f, sc);
         /* A submount of the bound host dir: rbind takes it along. */
         CHECK(mount("tmpfs", sub, "tmpfs", 0, NULL) == 0);
@@ -700,6 +708,14 @@ static int container_main(const fixture *f, const void *arg)
         return check_exec();
 }
 
+/* no_pivot leaves the host's mounts below the chroot: its procfs must be gone from the
+ * namespace, so a nested container's proc mount is judged on the container's alone. */
+static int host_proc_gone(const fixture *f, const void *arg)
+{
+        CHECK(access("/proc/self/mountinfo", F_OK) < 0 && errno == ENOENT);
+        return 0;
+}
+
 static void run_scenario(void **state, const scenario *sc)
 {
         fixture *f = *state;
@@ -709,7 +725,7 @@ static void run_scenario(void **state, const scenario *sc)
                 skip();
         assert_int_equal(
                 run_isolated((sc->cgroupns ? CLONE_NEWCGROUP : 0) | (sc->userns ? CLONE_NEWUSER : 0), f,
-                             container_main, sc),
+                             container_main, sc->no_pivot ? host_proc_gone : NULL, sc),
                 0);
         /* Seen from the host: /etc untouched and not a mount point, nothing left mounted. */
         _cleanup_free_ char *etc = mount_at("/etc"), *root = mount_at(f->rootfs);
@@ -785,7 +801,7 @@ static void run_refusal(void **state, const refusal *rf)
 
         if (!f)
                 skip();
-        assert_int_equal(run_isolated(0, f, refusal_main, rf), 0);
+        assert_int_equal(run_isolated(0, f, refusal_main, NULL, rf), 0);
 }
 
 static void test_refuse_unknown_fs(void **state)
@@ -817,6 +833,19 @@ static void test_refuse_sysfs_over_symlink(void **state)
                       .symlink_name = "sys",
                       .symlink_target = "/berth-elsewhere",
                       .want = "mount sysfs to /sys: destination must be a real directory: Not a directory"};
+
+        run_refusal(state, &rf);
+}
+
+static void test_refuse_proc_over_symlink(void **state)
+{
+        /* the spec's first mount, proc at /proc, meets rootfs/proc -> /berth-elsewhere */
+        refusal rf = {.dest = "/x",
+                      .type = "tmpfs",
+                      .source = "tmpfs",
+                      .symlink_name = "proc",
+                      .symlink_target = "/berth-elsewhere",
+                      .want = "mount proc to /proc: destination must be a real directory: Not a directory"};
 
         run_refusal(state, &rf);
 }
@@ -900,6 +929,7 @@ int main(void)
                 REAL(test_refuse_unknown_fs),
                 REAL(test_refuse_bad_fs_option),
                 REAL(test_refuse_sysfs_over_symlink),
+                REAL(test_refuse_proc_over_symlink),
                 REAL(test_refuse_inside_proc),
                 REAL(test_refuse_new_dir_inside_proc),
                 REAL(test_refuse_proc_via_symlink),
