@@ -136,6 +136,7 @@ static bool parse_special_option(const char *s, mount_options *o)
         }
         if (streq(s, "idmap") || streq(s, "ridmap")) {
                 o->idmap = true;
+                o->idmap_recursive = o->idmap_recursive || streq(s, "ridmap");
                 return true;
         }
         if (streq(s, "tmpcopyup")) {
@@ -371,10 +372,32 @@ static void note_dev(const char *dest, const char *type, mount_options *o, setup
                 o->flags &= ~(unsigned long)MS_RDONLY;
 }
 
-static int mount_one(const mount_ctx *ctx, int rootfd, const oci_mount *m, setup_state *st,
-                     berth_error **err)
+/* Attach the idmapped tree mount_idmap_prepare made for this mount. */
+static int mount_idmapped(const mount_ctx *ctx, size_t index, int rootfd, const char *source,
+                          const char *dest, const mount_options *o, berth_error **err)
+{
+        _cleanup_close_ int tfd = -EBADF;
+        struct stat st;
+        int r, mfd = ctx->idmap_fds ? ctx->idmap_fds[index] : -EBADF;
+
+        if (mfd < 0)
+                return berth_error_set(err, EINVAL, "mount %s to %s: idmapped mount not prepared",
+                                       strempty(source), dest);
+        if (fstat(mfd, &st) < 0)
+                return berth_error_set(err, errno, "mount %s to %s", strempty(source), dest);
+        r = open_target(rootfd, dest, S_ISDIR(st.st_mode), source, &tfd, err);
+        if (r < 0)
+                return r;
+        r = mnt_attach(mfd, tfd, source, dest, err);
+        if (r < 0)
+                return r;
+        return apply_after_attach(mfd, o, source, dest, err);
+}
+
+static int mount_one(const mount_ctx *ctx, size_t index, int rootfd, setup_state *st, berth_error **err)
 {
         _cleanup_(mount_options_done) mount_options o = {};
+        const oci_mount *m = &ctx->spec->mounts[index];
         _cleanup_free_ char *dest = NULL;
         const char *type = m->type;
         int r;
@@ -386,14 +409,13 @@ static int mount_one(const mount_ctx *ctx, int rootfd, const oci_mount *m, setup
         if (r < 0)
                 return berth_error_wrap(err, "mount destination %s", m->destination);
         dest = fs_path_normalize(m->destination);
-        if (o.idmap)
-                return berth_error_set(err, EOPNOTSUPP, "mount %s to %s: idmapped mounts",
-                                       strempty(m->source), dest);
         if (o.flags & MS_REMOUNT)
                 return mount_remount(rootfd, dest, &o, err);
         if (type && streq(type, "bind"))
                 o.bind = true;
         note_dev(dest, type, &o, st);
+        if (o.idmap)
+                return mount_idmapped(ctx, index, rootfd, m->source, dest, &o, err);
         if (o.bind)
                 return mount_bind(rootfd, m->source, dest, &o, err);
         if (!type)
@@ -502,7 +524,7 @@ int mount_setup_rootfs(const mount_ctx *ctx, berth_error **err)
         if (rootfd < 0)
                 return berth_error_set(err, errno, "open rootfs %s", ctx->rootfs);
         for (size_t i = 0; i < spec->n_mounts; i++) {
-                r = mount_one(ctx, rootfd, &spec->mounts[i], &st, err);
+                r = mount_one(ctx, i, rootfd, &st, err);
                 if (r < 0)
                         return r;
         }

@@ -184,6 +184,7 @@ static void test_options_data(void **state)
         assert_int_equal(o.flags, MS_NOSUID | MS_STRICTATIME);
         assert_true(o.tmpcopyup);
         assert_true(o.idmap);
+        assert_false(o.idmap_recursive);
         mount_options_done(&o);
         assert_null(o.data);
 
@@ -192,6 +193,7 @@ static void test_options_data(void **state)
         assert_null(o.data);
         o = parse_ok(OPTS("ridmap", "defaults"));
         assert_true(o.idmap);
+        assert_true(o.idmap_recursive);
         assert_int_equal(o.flags, 0);
         assert_null(o.data);
 }
@@ -290,6 +292,10 @@ static int fixture_setup(void **state)
         p = xasprintf("%s/hello", f->data);
         write_file(p, "hello from the host\n", 0644);
         write_file(f->file, "a bound file\n", 0644);
+        free(p);
+        p = xasprintf("%s/owned-1000", f->data);
+        write_file(p, "", 0644);
+        assert_int_equal(chown(p, 1000, 1000), 0);
         *state = f;
         return 0;
 }
@@ -359,6 +365,7 @@ static int run_isolated(int ns_flags, const fixture *f, child_fn fn, child_fn af
 typedef struct scenario {
         bool no_pivot, cgroupns, userns;
         bool dev_ro; /* the spec mounts /dev read-only */
+        bool idmap;  /* an idmapped bind too (set when the fixture's filesystem has them) */
         const char *propagation;
 } scenario;
 
@@ -366,8 +373,9 @@ typedef struct spec_buf {
         oci_spec spec;
         oci_root root;
         oci_linux linux_;
-        oci_mount mounts[16];
+        oci_mount mounts[24];
         oci_device devices[2];
+        oci_id_mapping idmaps[2];
 } spec_buf;
 
 static void add_mount(spec_buf *b, const char *dest, const char *type, const char *source, char **opts)
@@ -378,6 +386,19 @@ static void add_mount(spec_buf *b, const char *dest, const char *type, const cha
                 .source = (char *)source,
                 .options = strv_copy(opts),
         };
+}
+
+/* On disk 0 shows as 2000 and 1000 as 0 through /idmapped. */
+static void add_idmapped(spec_buf *b, const fixture *f)
+{
+        oci_mount *m;
+
+        add_mount(b, "/idmapped", "bind", f->data, OPTS("rbind", "idmap", "ro"));
+        m = &b->mounts[b->spec.n_mounts - 1];
+        b->idmaps[0] = (oci_id_mapping){.container_id = 0, .host_id = 2000, .size = 1};
+        b->idmaps[1] = (oci_id_mapping){.container_id = 1000, .host_id = 0, .size = 1};
+        m->uid_mappings = m->gid_mappings = b->idmaps;
+        m->n_uid_mappings = m->n_gid_mappings = 2;
 }
 
 /* The spec runc writes, plus binds of a host dir and file, the /etc2 escape and devices. */
@@ -406,6 +427,8 @@ static void build_spec(spec_buf *b, const fixture *f, const scenario *sc)
         add_mount(b, "/etc2", "tmpfs", "tmpfs", OPTS("nodev", "mode=755"));
         add_mount(b, "/etc2/berth-file", "bind", f->file, OPTS("bind", "ro"));
         add_mount(b, "/opt", "tmpfs", "tmpfs", OPTS("tmpcopyup", "nosuid"));
+        if (sc->idmap)
+                add_idmapped(b, f);
         add_mount(b, "/berth-nosym", "tmpfs", "tmpfs", OPTS("nosymfollow"));
         add_mount(b, "/berth-remount", "tmpfs", "tmpfs", NULL);
         add_mount(b, "/berth-remount", NULL, NULL, OPTS("remount", "ro", "noexec"));
@@ -587,6 +610,20 @@ static int check_mounts(const scenario *sc, const host_view *hv)
 
 static int check_copyup(void);
 
+/* Owners through the idmapped mount; in the user namespace (which maps 0 only) 2000 is
+ * nobody. The same files through the plain bind keep their owners. */
+static int check_idmapped(const scenario *sc)
+{
+        struct stat st;
+
+        CHECK(stat("/idmapped/hello", &st) == 0 && st.st_uid == (sc->userns ? 65534u : 2000u) &&
+              st.st_gid == (sc->userns ? 65534u : 2000u));
+        CHECK(stat("/idmapped/owned-1000", &st) == 0 && st.st_uid == 0 && st.st_gid == 0);
+        CHECK(stat("/data/owned-1000", &st) == 0 && st.st_uid == (sc->userns ? 65534u : 1000u));
+        CHECK(mounted("/idmapped", NULL, "ro,idmapped"));
+        return 0;
+}
+
 static int check_inside(const scenario *sc, const host_view *hv)
 {
         char buf[64] = {};
@@ -624,6 +661,8 @@ static int check_inside(const scenario *sc, const host_view *hv)
         /* nosymfollow: a symlink on that mount cannot be followed */
         CHECK(symlink("/etc/berth-file", "/berth-nosym/link") == 0);
         CHECK(open("/berth-nosym/link", O_RDONLY | O_CLOEXEC) < 0 && errno == ELOOP);
+        if (sc->idmap && check_idmapped(sc) != 0)
+                return 1;
         return check_copyup();
 }
 
@@ -671,16 +710,19 @@ static int step_failed(const char *step, berth_error *err)
         return 1;
 }
 
+/* The spec and the idmapped trees are made on the host side, before the namespaces. */
+typedef struct container_arg {
+        const scenario *sc;
+        mount_ctx ctx;
+} container_arg;
+
 static int container_main(const fixture *f, const void *arg)
 {
-        const scenario *sc = arg;
+        const container_arg *ca = arg;
+        const scenario *sc = ca->sc;
+        const mount_ctx ctx = ca->ctx;
         _cleanup_free_ char *rootfs_etc = xasprintf("%s/etc", f->rootfs);
         _cleanup_free_ char *sub = xasprintf("%s/sub", f->data);
-        spec_buf b;
-        mount_ctx ctx = {.spec = &b.spec,
-                         .rootfs = f->rootfs,
-                         .in_user_ns = sc->userns,
-                         .new_cgroup_ns = sc->cgroupns};
         berth_error *err = NULL;
 
         struct statfs sfs;
@@ -690,7 +732,6 @@ static int container_main(const fixture *f, const void *arg)
         CHECK(statfs("/sys/fs/cgroup", &sfs) == 0);
         hv.cgroup2_only = sfs.f_type == CGROUP2_SUPER_MAGIC;
         hv.kcore = access("/proc/kcore", F_OK) == 0;
-        build_spec(&b, f, sc);
         /* A submount of the bound host dir: rbind takes it along. */
         CHECK(mount("tmpfs", sub, "tmpfs", 0, NULL) == 0);
         if (mount_setup_rootfs(&ctx, &err) < 0)
@@ -716,17 +757,52 @@ static int host_proc_gone(const fixture *f, const void *arg)
         return 0;
 }
 
+/* Idmapped mounts need the filesystem's support (tmpfs has it since 6.3). */
+static bool idmap_supported(const fixture *f)
+{
+        spec_buf b = {};
+        mount_ctx ctx = {.spec = &b.spec};
+        berth_error *err = NULL;
+        int *fds = NULL;
+
+        b.spec.mounts = b.mounts;
+        add_idmapped(&b, f);
+        if (mount_idmap_prepare(&ctx, &fds, &err) < 0) {
+                _cleanup_free_ char *text = berth_error_text(err);
+                fprintf(stderr, "idmapped mounts left out: %s\n", text);
+                berth_error_free(err);
+                return false;
+        }
+        mount_idmap_free(fds, b.spec.n_mounts);
+        return true;
+}
+
 static void run_scenario(void **state, const scenario *sc)
 {
         fixture *f = *state;
         _cleanup_free_ char *marker = NULL;
+        spec_buf b;
+        container_arg ca = {.sc = sc};
+        berth_error *err = NULL;
+        int *idmap_fds = NULL;
 
         if (!f)
                 skip();
+        scenario with = *sc;
+        with.idmap = idmap_supported(f);
+        ca.sc = &with;
+        build_spec(&b, f, &with);
+        ca.ctx = (mount_ctx){.spec = &b.spec,
+                             .rootfs = f->rootfs,
+                             .in_user_ns = sc->userns,
+                             .new_cgroup_ns = sc->cgroupns};
+        assert_int_equal(mount_idmap_prepare(&ca.ctx, &idmap_fds, &err), 0);
+        ca.ctx.idmap_fds = idmap_fds;
         assert_int_equal(
                 run_isolated((sc->cgroupns ? CLONE_NEWCGROUP : 0) | (sc->userns ? CLONE_NEWUSER : 0), f,
-                             container_main, sc->no_pivot ? host_proc_gone : NULL, sc),
+                             container_main, sc->no_pivot ? host_proc_gone : NULL, &ca),
                 0);
+        mount_idmap_free(idmap_fds, b.spec.n_mounts);
         /* Seen from the host: /etc untouched and not a mount point, nothing left mounted. */
         _cleanup_free_ char *etc = mount_at("/etc"), *root = mount_at(f->rootfs);
         assert_null(etc);
@@ -905,7 +981,7 @@ static void test_refuse_idmap(void **state)
                       .type = "bind",
                       .source = "/tmp",
                       .opts = OPTS("rbind", "idmap"),
-                      .want = "mount /tmp to /x: idmapped mounts: Operation not supported"};
+                      .want = "mount /tmp to /x: idmapped mount not prepared: Invalid argument"};
 
         run_refusal(state, &rf);
 }
