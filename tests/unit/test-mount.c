@@ -388,6 +388,14 @@ static void add_mount(spec_buf *b, const char *dest, const char *type, const cha
         };
 }
 
+static void spec_buf_done(spec_buf *b)
+{
+        for (size_t i = 0; i < b->spec.n_mounts; i++)
+                strv_free(b->mounts[i].options);
+        strv_free(b->linux_.masked_paths);
+        strv_free(b->linux_.readonly_paths);
+}
+
 /* On disk 0 shows as 2000 and 1000 as 0 through /idmapped. */
 static void add_idmapped(spec_buf *b, const fixture *f)
 {
@@ -771,9 +779,11 @@ static bool idmap_supported(const fixture *f)
                 _cleanup_free_ char *text = berth_error_text(err);
                 fprintf(stderr, "idmapped mounts left out: %s\n", text);
                 berth_error_free(err);
+                spec_buf_done(&b);
                 return false;
         }
         mount_idmap_free(fds, b.spec.n_mounts);
+        spec_buf_done(&b);
         return true;
 }
 
@@ -803,6 +813,7 @@ static void run_scenario(void **state, const scenario *sc)
                              container_main, sc->no_pivot ? host_proc_gone : NULL, &ca),
                 0);
         mount_idmap_free(idmap_fds, b.spec.n_mounts);
+        spec_buf_done(&b);
         /* Seen from the host: /etc untouched and not a mount point, nothing left mounted. */
         _cleanup_free_ char *etc = mount_at("/etc"), *root = mount_at(f->rootfs);
         assert_null(etc);
