@@ -848,6 +848,14 @@ static void test_container_userns(void **state)
         run_scenario(state, &sc);
 }
 
+/* In a user namespace the host's locked proc and sysfs cannot be unmounted: they get covered. */
+static void test_container_userns_no_pivot_cgroupns(void **state)
+{
+        scenario sc = {.no_pivot = true, .cgroupns = true, .userns = true, .dev_ro = true};
+
+        run_scenario(state, &sc);
+}
+
 /* ---- refusals: each mount set up alone must fail with this message -------------------- */
 
 typedef struct refusal {
@@ -1013,6 +1021,7 @@ int main(void)
                 REAL(test_container_pivot_rshared_cgroupns),
                 REAL(test_container_no_pivot),
                 REAL(test_container_userns),
+                REAL(test_container_userns_no_pivot_cgroupns),
                 REAL(test_refuse_unknown_fs),
                 REAL(test_refuse_bad_fs_option),
                 REAL(test_refuse_sysfs_over_symlink),
