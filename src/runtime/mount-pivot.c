@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -142,6 +143,23 @@ static int readonly_path(int rootfd, const char *path, berth_error **err)
         return r < 0 ? berth_error_wrap(err, "readonly path %s", path) : 0;
 }
 
+/* The container's /dev/null, checked to be the null device: bound over a masked file, a
+ * symlink or a planted file there would expose what it points to (CVE-2025-31133). */
+static int open_dev_null(int rootfd, int *ret_fd, berth_error **err)
+{
+        _cleanup_close_ int fd = fs_open_in_root(rootfd, "/dev/null", O_PATH | O_NOFOLLOW, 0, err);
+        struct stat st;
+
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return berth_error_set(err, errno, "stat /dev/null");
+        if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+                return berth_error_set(err, EPERM, "/dev/null is not the null device");
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 /* /dev/null over a file, an empty read-only tmpfs over a directory. */
 static int mask_path(int rootfd, const char *path, berth_error **err)
 {
@@ -158,8 +176,12 @@ static int mask_path(int rootfd, const char *path, berth_error **err)
                 return berth_error_set(err, errno, "masked path %s", path);
         if (S_ISDIR(st.st_mode))
                 r = mnt_fs_create("tmpfs", "tmpfs", NULL, MS_RDONLY, path, &mfd, err);
-        else
-                r = mnt_bind_create(rootfd, "dev/null", false, path, &mfd, err);
+        else {
+                _cleanup_close_ int null = -EBADF;
+                r = open_dev_null(rootfd, &null, err);
+                if (r == 0)
+                        r = mnt_bind_create(null, "", false, path, &mfd, err);
+        }
         if (r == 0)
                 r = mnt_attach(mfd, fd, "masked", path, err);
         return r < 0 ? berth_error_wrap(err, "masked path %s", path) : 0;

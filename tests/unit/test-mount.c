@@ -1005,6 +1005,44 @@ static void test_refuse_idmap(void **state)
         run_refusal(state, &rf);
 }
 
+/* The container's /dev/null is a symlink (a bound /dev the container could change): masking
+ * must not bind what it points to over the masked file. */
+static int fake_null_main(const fixture *f, const void *arg)
+{
+        _cleanup_free_ char *dev = xasprintf("%s/fakedev", f->tmp), *null = xasprintf("%s/null", dev);
+        spec_buf b = {};
+        mount_ctx ctx = {.spec = &b.spec, .rootfs = f->rootfs};
+        berth_error *err = NULL;
+
+        CHECK(mkdir(dev, 0755) == 0 && symlink("/proc/sys/kernel/hostname", null) == 0);
+        b.spec.mounts = b.mounts;
+        b.spec.linux_ = &b.linux_;
+        add_mount(&b, "/proc", "proc", "proc", NULL);
+        add_mount(&b, "/dev", "bind", dev, OPTS("rbind"));
+        b.linux_.masked_paths = strv_copy(OPTS("/proc/cpuinfo"));
+        CHECK(mount_setup_rootfs(&ctx, &err) == 0);
+        CHECK(mount_pivot_root(&ctx, false, &err) == 0);
+        CHECK(mount_finalize(&ctx, &err) < 0);
+        _cleanup_free_ char *text = berth_error_text(err);
+        const char *want =
+                "masked path /proc/cpuinfo: /dev/null is not the null device: Operation not permitted";
+        if (!streq(text, want)) {
+                fprintf(stderr, "error \"%s\", want \"%s\"\n", text, want);
+                return 1;
+        }
+        CHECK(mount_at("/proc/cpuinfo") == NULL);
+        return 0;
+}
+
+static void test_refuse_fake_dev_null(void **state)
+{
+        fixture *f = *state;
+
+        if (!f)
+                skip();
+        assert_int_equal(run_isolated(0, f, fake_null_main, NULL, NULL), 0);
+}
+
 #define REAL(t) cmocka_unit_test_setup_teardown(t, fixture_setup, fixture_teardown)
 
 int main(void)
@@ -1031,6 +1069,7 @@ int main(void)
                 REAL(test_refuse_proc_via_symlink),
                 REAL(test_refuse_missing_bind_source),
                 REAL(test_refuse_idmap),
+                REAL(test_refuse_fake_dev_null),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
