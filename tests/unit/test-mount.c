@@ -366,6 +366,7 @@ typedef struct scenario {
         bool no_pivot, cgroupns, userns;
         bool dev_ro; /* the spec mounts /dev read-only */
         bool idmap;  /* an idmapped bind too (set when the fixture's filesystem has them) */
+        bool cgroup; /* mount_ctx.cgroup_path names a cgroup the test makes in each hierarchy */
         const char *propagation;
 } scenario;
 
@@ -463,7 +464,8 @@ static void build_spec(spec_buf *b, const fixture *f, const scenario *sc)
                 };
 }
 
-/* The top mount at path in this namespace, from /proc/self/mountinfo: "opts - fstype". */
+/* The top mount at path in this namespace, from /proc/self/mountinfo:
+ * "opts - fstype superopts optional-fields root" ("-" for an empty field). */
 static char *mount_at(const char *path)
 {
         _cleanup_free_ char *text = NULL;
@@ -483,28 +485,32 @@ static char *mount_at(const char *path)
                 free(found);
                 _cleanup_free_ char *optional = strv_join(f + 6, ",");
                 optional[strcspn(optional, "-")] = 0;
-                found = xasprintf("%s - %s %s %s", f[5], f[sep + 1], sep + 3 < n ? f[sep + 3] : "-",
-                                  *optional ? optional : "-");
+                found = xasprintf("%s - %s %s %s %s", f[5], f[sep + 1], sep + 3 < n ? f[sep + 3] : "-",
+                                  *optional ? optional : "-", f[3]);
         }
         return found;
 }
 
-/* opts starts with "ro" or "rw", and holds each of the comma-separated words in want. */
+/* The mount at path has type fstype (NULL: any), and each comma-separated word of want is one
+ * of its mount options, superblock options or optional fields ("shared:" matches a prefix). */
 static bool mounted(const char *path, const char *fstype, const char *want)
 {
         _cleanup_free_ char *m = mount_at(path);
         _cleanup_strv_free_ char **words = strv_split(want, ",");
-        _cleanup_free_ char *type = NULL;
-
         if (!m) {
                 fprintf(stderr, "no mount at %s\n", path);
                 return false;
         }
         _cleanup_strv_free_ char **parts = strv_split(m, " ");
-        _cleanup_strv_free_ char **opts = strv_split(parts[0], ",");
+        _cleanup_free_ char *all = xasprintf("%s,%s,%s", parts[0], parts[3], parts[4]);
+        _cleanup_strv_free_ char **tokens = strv_split(all, ",");
         bool ok = !fstype || streq(parts[2], fstype);
-        STRV_FOREACH (w, words)
-                ok = ok && (strv_contains(opts, *w) || strstr(m + strlen(parts[0]), *w));
+        STRV_FOREACH (w, words) {
+                bool prefix = (*w)[strlen(*w) - 1] == ':', found = false;
+                STRV_FOREACH (t, tokens)
+                        found = found || streq(*t, *w) || (prefix && strneq(*t, *w, strlen(*w)));
+                ok = ok && found;
+        }
         if (!ok)
                 fprintf(stderr, "mount at %s is \"%s\", want %s %s\n", path, m, strempty(fstype), want);
         return ok;
@@ -558,9 +564,10 @@ static int check_devices(const scenario *sc)
 
 /* What the host had, seen before the container's mounts hide it. */
 typedef struct host_view {
-        bool cgroup2_only; /* a pure cgroup v2 host */
-        bool unified;      /* a hybrid host's cgroup2 at /sys/fs/cgroup/unified */
-        bool kcore;        /* the kernel has /proc/kcore: the container gets /dev/core */
+        bool cgroup2_only;       /* a pure cgroup v2 host */
+        bool unified;            /* a hybrid host's cgroup2 at /sys/fs/cgroup/unified */
+        bool kcore;              /* the kernel has /proc/kcore: the container gets /dev/core */
+        const char *cgroup_path; /* mount_ctx.cgroup_path */
 } host_view;
 
 /* The cgroup directory the container sees as its own lists it, pid 1. */
@@ -575,18 +582,44 @@ static bool cgroup_lists_me(const char *dir)
         return strv_contains(pids, "1");
 }
 
-static int check_cgroups(const host_view *hv)
+/* The root field of the mount at path: which directory of its filesystem it shows. */
+static bool mount_root_is(const char *path, const char *root)
+{
+        _cleanup_free_ char *m = mount_at(path);
+        _cleanup_strv_free_ char **parts = m ? strv_split(m, " ") : NULL;
+
+        return parts && strv_length(parts) == 6 && streq(parts[5], root);
+}
+
+/* Without a cgroup namespace and with mount_ctx.cgroup_path, that cgroup is bound (the test
+ * put no process in it). */
+static int check_given_cgroup(const host_view *hv)
 {
         if (hv->cgroup2_only) {
+                CHECK(mount_root_is("/sys/fs/cgroup", hv->cgroup_path));
+                CHECK(!cgroup_lists_me("/sys/fs/cgroup"));
+                return 0;
+        }
+        CHECK(mount_root_is("/sys/fs/cgroup/memory", hv->cgroup_path));
+        CHECK(mount_root_is("/sys/fs/cgroup/pids", hv->cgroup_path));
+        CHECK(!cgroup_lists_me("/sys/fs/cgroup/memory"));
+        return 0;
+}
+
+static int check_cgroups(const host_view *hv)
+{
+        if (hv->cgroup_path && check_given_cgroup(hv) != 0)
+                return 1;
+        if (hv->cgroup2_only) {
                 CHECK(mounted("/sys/fs/cgroup", "cgroup2", "ro,nosuid,nodev,noexec"));
-                CHECK(cgroup_lists_me("/sys/fs/cgroup"));
+                CHECK(hv->cgroup_path || cgroup_lists_me("/sys/fs/cgroup"));
                 return 0;
         }
         CHECK(mounted("/sys/fs/cgroup", "tmpfs", "ro,nosuid,nodev,noexec"));
         CHECK(mounted("/sys/fs/cgroup/memory", "cgroup", "ro,nosuid,nodev,noexec,memory"));
         CHECK(mounted("/sys/fs/cgroup/cpu", "cgroup", "ro,cpu"));
-        CHECK(cgroup_lists_me("/sys/fs/cgroup/memory"));
-        CHECK(cgroup_lists_me("/sys/fs/cgroup/pids"));
+        CHECK(hv->cgroup_path || cgroup_lists_me("/sys/fs/cgroup/memory"));
+        CHECK(hv->cgroup_path || cgroup_lists_me("/sys/fs/cgroup/pids"));
         CHECK(!hv->unified || mounted("/sys/fs/cgroup/unified", "cgroup2", "ro"));
         CHECK(is_readonly("/sys/fs/cgroup/berth-x"));
         return 0;
@@ -740,6 +773,7 @@ static int container_main(const fixture *f, const void *arg)
         CHECK(statfs("/sys/fs/cgroup", &sfs) == 0);
         hv.cgroup2_only = sfs.f_type == CGROUP2_SUPER_MAGIC;
         hv.kcore = access("/proc/kcore", F_OK) == 0;
+        hv.cgroup_path = ctx.cgroup_path;
         /* A submount of the bound host dir: rbind takes it along. */
         CHECK(mount("tmpfs", sub, "tmpfs", 0, NULL) == 0);
         if (mount_setup_rootfs(&ctx, &err) < 0)
@@ -787,6 +821,31 @@ static bool idmap_supported(const fixture *f)
         return true;
 }
 
+/* mkdir (or rmdir) /sys/fs/cgroup/<hierarchy>/name in every hierarchy, or in the v2 root. */
+static void cgroup_dirs(const char *name, bool create)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        struct statfs sfs;
+        struct dirent *de;
+
+        assert_int_equal(statfs("/sys/fs/cgroup", &sfs), 0);
+        if (sfs.f_type == CGROUP2_SUPER_MAGIC) {
+                _cleanup_free_ char *p = xasprintf("/sys/fs/cgroup/%s", name);
+                assert_int_equal(create ? mkdir(p, 0755) : rmdir(p), 0);
+                return;
+        }
+        d = opendir("/sys/fs/cgroup");
+        assert_non_null(d);
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *h = xasprintf("/sys/fs/cgroup/%s", de->d_name);
+                _cleanup_free_ char *p = xasprintf("%s/%s", h, name);
+                if (de->d_type != DT_DIR || de->d_name[0] == '.' || statfs(h, &sfs) < 0 ||
+                    (sfs.f_type != CGROUP_SUPER_MAGIC && sfs.f_type != CGROUP2_SUPER_MAGIC))
+                        continue;
+                assert_int_equal(create ? mkdir(p, 0755) : rmdir(p), 0);
+        }
+}
+
 static void run_scenario(void **state, const scenario *sc)
 {
         fixture *f = *state;
@@ -808,12 +867,18 @@ static void run_scenario(void **state, const scenario *sc)
                              .new_cgroup_ns = sc->cgroupns};
         assert_int_equal(mount_idmap_prepare(&ca.ctx, &idmap_fds, &err), 0);
         ca.ctx.idmap_fds = idmap_fds;
-        assert_int_equal(
-                run_isolated((sc->cgroupns ? CLONE_NEWCGROUP : 0) | (sc->userns ? CLONE_NEWUSER : 0), f,
-                             container_main, sc->no_pivot ? host_proc_gone : NULL, &ca),
-                0);
+        _cleanup_free_ char *cgroup = xasprintf("/berth-test-mount-%s", strrchr(f->tmp, '-') + 1);
+        if (sc->cgroup) {
+                cgroup_dirs(cgroup + 1, true);
+                ca.ctx.cgroup_path = cgroup;
+        }
+        int status = run_isolated((sc->cgroupns ? CLONE_NEWCGROUP : 0) | (sc->userns ? CLONE_NEWUSER : 0), f,
+                                  container_main, sc->no_pivot ? host_proc_gone : NULL, &ca);
+        if (sc->cgroup)
+                cgroup_dirs(cgroup + 1, false);
         mount_idmap_free(idmap_fds, b.spec.n_mounts);
         spec_buf_done(&b);
+        assert_int_equal(status, 0);
         /* Seen from the host: /etc untouched and not a mount point, nothing left mounted. */
         _cleanup_free_ char *etc = mount_at("/etc"), *root = mount_at(f->rootfs);
         assert_null(etc);
@@ -836,7 +901,7 @@ static void test_container_pivot_rshared_cgroupns(void **state)
 
 static void test_container_no_pivot(void **state)
 {
-        scenario sc = {.no_pivot = true, .cgroupns = false, .dev_ro = true, .propagation = NULL};
+        scenario sc = {.no_pivot = true, .cgroupns = false, .dev_ro = true, .cgroup = true};
 
         run_scenario(state, &sc);
 }
