@@ -316,12 +316,13 @@ static int mount_bind(int rootfd, const char *source, const char *dest, const mo
 
         if (!source)
                 return berth_error_set(err, EINVAL, "mount bind to %s: no source", dest);
-        if (stat(source, &st) < 0)
-                return berth_error_set(err, errno, "mount %s to %s", source, dest);
-        r = open_target(rootfd, dest, S_ISDIR(st.st_mode), source, &tfd, err);
+        r = mnt_bind_create(AT_FDCWD, source, o->flags & MS_REC, dest, &mfd, err);
         if (r < 0)
                 return r;
-        r = mnt_bind_create(AT_FDCWD, source, o->flags & MS_REC, dest, &mfd, err);
+        /* The tree itself tells whether the target is a directory or a file. */
+        if (fstat(mfd, &st) < 0)
+                return berth_error_set(err, errno, "mount %s to %s", source, dest);
+        r = open_target(rootfd, dest, S_ISDIR(st.st_mode), source, &tfd, err);
         if (r < 0)
                 return r;
         /* mount_setattr changes only the named attributes: nodev, nosuid, noexec locked on the
