@@ -17,6 +17,8 @@ typedef struct mount_ctx {
         bool new_cgroup_ns;
         const char *cgroup_path; /* the container's resolved cgroup, e.g. "/berth/ID", for
                                     "cgroup" mounts without a cgroup namespace (may be NULL) */
+        const int *idmap_fds;    /* from mount_idmap_prepare: one per spec mount, -1 for those
+                                    not idmapped; NULL when the spec has none */
 } mount_ctx;
 
 /* Propagation of "/", bind rootfs onto itself, mounts in order, /dev and devices. */
@@ -28,6 +30,13 @@ int mount_pivot_root(const mount_ctx *ctx, bool no_pivot, berth_error **err);
 /* After pivot: maskedPaths, readonlyPaths, root.readonly, /dev symlinks' final touches. */
 int mount_finalize(const mount_ctx *ctx, berth_error **err);
 
+/* On the host side, before the container's init enters its user namespace: one detached,
+ * idmapped tree per "idmap"/"ridmap" mount (its own uidMappings/gidMappings, else the
+ * container's), for mount_ctx.idmap_fds. *ret_fds has spec->n_mounts entries, -1 for the
+ * others; release with mount_idmap_free. Needs CAP_SYS_ADMIN over the source filesystems. */
+int mount_idmap_prepare(const mount_ctx *ctx, int **ret_fds, berth_error **err);
+void mount_idmap_free(int *fds, size_t n);
+
 /* Parse one mount's options: MS_* flags to set and clear, propagation, recursive attributes,
  * and the rest as fs data "a=b,c". Exposed for unit tests. */
 typedef struct mount_options {
@@ -37,6 +46,8 @@ typedef struct mount_options {
         unsigned long long attr_set, attr_clr; /* MOUNT_ATTR_* for r* options (mount_setattr) */
         bool recursive_attr;
         bool bind;
+        bool idmap, idmap_recursive; /* idmap, ridmap */
+        bool tmpcopyup;             /* a tmpfs starts with a copy of what it covers */
         char *data;                 /* remaining options, comma-joined, or NULL */
 } mount_options;
 
