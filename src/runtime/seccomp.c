@@ -228,6 +228,14 @@ static int add_syscall_block(scmp_filter_ctx ctx, const oci_seccomp_syscall *sc,
         return 0;
 }
 
+static size_t count_names(const oci_seccomp *s)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < s->n_syscalls; i++)
+                n += strv_length(s->syscalls[i].names);
+        return n;
+}
+
 static int filter_new(const oci_seccomp *s, uint32_t default_act, scmp_filter_ctx *ret, berth_error **err)
 {
         scmp_filter_ctx ctx;
@@ -240,8 +248,11 @@ static int filter_new(const oci_seccomp *s, uint32_t default_act, scmp_filter_ct
                                        s->default_action);
         /* no_new_privs is process.noNewPrivileges' business, not the filter's. */
         (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-        /* A binary tree over syscall numbers: fewer instructions run per syscall. */
-        if (s->n_syscalls > 32)
+        /* A binary tree over syscall numbers: fewer instructions run per syscall, and a faster
+         * load (the kernel runs every syscall number through a new filter to build its cache).
+         * runc's threshold, counted as runc counts: one rule per name. libseccomp <= 2.5.4
+         * misbehaves with the tree and no rules. */
+        if (count_names(s) > 32)
                 (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
         STRV_FOREACH (a, s->architectures) {
                 _cleanup_free_ char *path = xasprintf("linux.seccomp.architectures[%zu]", i++);
