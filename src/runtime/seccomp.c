@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -25,6 +26,7 @@
 #define SYSCALL_MAX_ARGS 6
 #define CACHE_MAGIC      "BERTHBPF1\n"
 #define CACHE_MAX_SIZE   (4u << 20)
+#define MAX_ARCHES       32
 
 struct seccomp_plan {
         struct sock_filter *insns;
@@ -236,7 +238,9 @@ static size_t count_names(const oci_seccomp *s)
         return n;
 }
 
-static int filter_new(const oci_seccomp *s, uint32_t default_act, scmp_filter_ctx *ret, berth_error **err)
+/* The filter and its architectures (the native one first). */
+static int filter_new(const oci_seccomp *s, uint32_t default_act, scmp_filter_ctx *ret, uint32_t *arches,
+                      size_t *n_arches, berth_error **err)
 {
         scmp_filter_ctx ctx;
         size_t i = 0;
@@ -246,6 +250,8 @@ static int filter_new(const oci_seccomp *s, uint32_t default_act, scmp_filter_ct
         if (!ctx)
                 return berth_error_set(err, 0, "linux.seccomp.defaultAction: libseccomp refuses \"%s\"",
                                        s->default_action);
+        arches[0] = seccomp_arch_native();
+        *n_arches = 1;
         /* no_new_privs is process.noNewPrivileges' business, not the filter's. */
         (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
         /* A binary tree over syscall numbers: fewer instructions run per syscall, and a faster
@@ -261,6 +267,8 @@ static int filter_new(const oci_seccomp *s, uint32_t default_act, scmp_filter_ct
                 r = parse_arch(*a, path, &arch, err);
                 if (r >= 0) {
                         r = seccomp_arch_add(ctx, arch);
+                        if (r == 0 && *n_arches < MAX_ARCHES)
+                                arches[(*n_arches)++] = arch;
                         r = r == -EEXIST ? 0 : r;
                         if (r < 0)
                                 r = berth_error_set(err, -r, "%s: add architecture \"%s\"", path, *a);
@@ -342,17 +350,123 @@ static int default_action(const oci_seccomp *s, uint32_t *ret, berth_error **err
         return 0;
 }
 
+/* ---- ENOSYS for syscalls newer than the profile (runc's patchbpf) ---- */
+
+#define X32_SYSCALL_BIT 0x40000000u
+#define RET_ENOSYS      (SECCOMP_RET_ERRNO | ENOSYS)
+
+/* The highest number, on arch, of a syscall the profile names; -1 when it names none there. */
+static int max_syscall(const oci_seccomp *s, uint32_t arch)
+{
+        int max = -1;
+
+        for (size_t i = 0; i < s->n_syscalls; i++)
+                STRV_FOREACH (n, s->syscalls[i].names) {
+                        int nr = seccomp_syscall_resolve_name_arch(arch, *n);
+                        if (nr > max)
+                                max = nr;
+                }
+        return max;
+}
+
+/* Append "if nr > max return ENOSYS, else run the filter": jumps to the stub's last two slots. */
+static void emit_check(struct sock_filter *out, size_t *n, int max)
+{
+        /* targets are patched by the caller: jt to RET, jf to END */
+        out[(*n)++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)max, 0, 0);
+}
+
+/*
+ * A prologue that answers ENOSYS for every syscall number above the highest one the profile
+ * names on each architecture: such a syscall is newer than the profile (or than libseccomp),
+ * and ENOSYS makes libc fall back to an older call where EPERM would make it fail. Only for
+ * profiles that deny by default. x86_64 and x32 share an audit arch, told apart by a bit.
+ */
+static size_t enosys_stub(const oci_seccomp *s, const uint32_t *arches, size_t n_arches,
+                          struct sock_filter *out)
+{
+        struct {
+                uint32_t audit;
+                int max, max_x32; /* -2: this half is not in the filter */
+        } groups[32];
+        size_t n_groups = 0, n = 0;
+        int max_x32 = -2;
+
+        for (size_t i = 0; i < n_arches; i++) {
+                if (arches[i] == SCMP_ARCH_X32)
+                        max_x32 = max_syscall(s, SCMP_ARCH_X32);
+                else if (n_groups < ELEMENTSOF(groups))
+                        groups[n_groups++] = (typeof(groups[0])){arches[i], max_syscall(s, arches[i]), -2};
+        }
+        for (size_t i = 0; i < n_groups; i++)
+                if (groups[i].audit == SCMP_ARCH_X86_64)
+                        groups[i].max_x32 = max_x32;
+        out[n++] =
+                (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+        for (size_t i = 0; i < n_groups; i++) {
+                bool x86_64 = groups[i].audit == SCMP_ARCH_X86_64;
+                size_t start = n;
+
+                out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, groups[i].audit, 0, 0);
+                out[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                                        offsetof(struct seccomp_data, nr));
+                if (x86_64) {
+                        /* x32 syscall: check against x32's maximum, or leave it to the filter */
+                        out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, X32_SYSCALL_BIT,
+                                                                0, 1);
+                        emit_check(out, &n, groups[i].max_x32 >= 0 ? groups[i].max_x32 : INT_MAX);
+                }
+                emit_check(out, &n, groups[i].max >= 0 ? groups[i].max : INT_MAX);
+                out[start].jf = (uint8_t)(n - start - 1); /* other arch: next group */
+        }
+        out[n++] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 1); /* no group matched: END */
+        out[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, RET_ENOSYS);
+        /* point every check at RET (jt) and END (jf) */
+        for (size_t i = 1; i + 2 < n; i++)
+                if (out[i].code == (BPF_JMP | BPF_JGT | BPF_K)) {
+                        out[i].jt = (uint8_t)(n - 1 - i - 1);
+                        out[i].jf = (uint8_t)(n - i - 1);
+                }
+        return n;
+}
+
+static bool default_denies(uint32_t def)
+{
+        return def != SCMP_ACT_ALLOW && def != SCMP_ACT_LOG && def != SCMP_ACT_ERRNO(ENOSYS);
+}
+
+/* Put the stub in front of the program libseccomp exported. */
+static int prepend_enosys(const oci_seccomp *s, const uint32_t *arches, size_t n_arches, seccomp_plan *p,
+                          berth_error **err)
+{
+        struct sock_filter stub[1 + 32 * 5 + 2];
+        struct sock_filter *all;
+        size_t n = enosys_stub(s, arches, n_arches, stub);
+
+        if (p->n_insns + n > BPF_MAXINSNS)
+                return berth_error_set(err, E2BIG, "seccomp filter has %zu instructions (kernel limit %d)",
+                                       p->n_insns + n, BPF_MAXINSNS);
+        all = xmalloc((p->n_insns + n) * sizeof(*all));
+        memcpy(all, stub, n * sizeof(*all));
+        memcpy(all + n, p->insns, p->n_insns * sizeof(*all));
+        free(p->insns);
+        p->insns = all;
+        p->n_insns += n;
+        return 0;
+}
+
 static int compile(const oci_seccomp *s, seccomp_plan **ret, berth_error **err)
 {
         _cleanup_free_ seccomp_plan *p = xcalloc(1, sizeof(*p));
         scmp_filter_ctx ctx = NULL;
-        uint32_t def;
+        uint32_t def, arches[MAX_ARCHES];
+        size_t n_arches = 0;
         int r;
 
         r = default_action(s, &def, err);
         if (r < 0)
                 return r;
-        r = filter_new(s, def, &ctx, err);
+        r = filter_new(s, def, &ctx, arches, &n_arches, err);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < s->n_syscalls && r >= 0; i++)
@@ -361,6 +475,8 @@ static int compile(const oci_seccomp *s, seccomp_plan **ret, berth_error **err)
                 r = plan_flags(s, p->notify, &p->flags, err);
         if (r >= 0)
                 r = filter_export(ctx, &p->insns, &p->n_insns, err);
+        if (r >= 0 && default_denies(def))
+                r = prepend_enosys(s, arches, n_arches, p, err);
         seccomp_release(ctx);
         if (r < 0)
                 return r;
@@ -389,7 +505,8 @@ static char *cache_key(const oci_seccomp *s)
         f = open_memstream(&buf, &len);
         if (!f)
                 abort();
-        fprintf(f, "libseccomp %u.%u.%u arch %u kernel %s\n", v->major, v->minor, v->micro,
+        /* Bump the version whenever compile() builds a different program from the same input. */
+        fprintf(f, "berth-bpf 2 libseccomp %u.%u.%u arch %u kernel %s\n", v->major, v->minor, v->micro,
                 seccomp_arch_native(), u.release);
         fprintf(f, "default %s %d %llu\n", strempty(s->default_action), s->default_errno_ret.set,
                 (unsigned long long)s->default_errno_ret.value);

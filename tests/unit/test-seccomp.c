@@ -242,6 +242,48 @@ static void test_same_index_ored(void **state)
         assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+static int enosys_checks(void)
+{
+        errno = 0;
+        if (syscall(SYS_getuid) != -1 || errno != EPERM)
+                return 1; /* below the highest named syscall: the default action */
+        errno = 0;
+        if (syscall(SYS_getppid) != -1 || errno != ENOTSUP)
+                return 2;
+        errno = 0;
+        if (syscall(1000) != -1 || errno != ENOSYS)
+                return 3; /* above it (exit_group, 231): ENOSYS */
+        return 0;
+}
+
+static void test_enosys_above_profile(void **state)
+{
+        oci_seccomp_syscall r[] = {
+                rule(SYSCALL("exit_group", "exit", "write", "sigaltstack", "gettid", "mmap", "munmap"),
+                     "SCMP_ACT_ALLOW"),
+                rule(SYSCALL("getppid"), "SCMP_ACT_ERRNO"),
+        };
+        oci_seccomp s = profile("SCMP_ACT_ERRNO", r, 2);
+        r[1].errno_ret = (oci_opt_uint){true, ENOTSUP};
+        _cleanup_seccomp_plan_ seccomp_plan *p = prepare_ok(&s);
+        int status = run_filtered(p, enosys_checks);
+
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Allow by default: a syscall above every named one (getppid > getpid) is allowed, not ENOSYS. */
+static void test_no_enosys_stub_when_allowing(void **state)
+{
+        oci_seccomp_syscall r[] = {rule(SYSCALL("getpid"), "SCMP_ACT_ERRNO")};
+        oci_seccomp s = profile("SCMP_ACT_ALLOW", r, 1);
+        _cleanup_seccomp_plan_ seccomp_plan *p = prepare_ok(&s);
+        int status = run_filtered(p, getppid_errno);
+
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_unknown_syscall_skipped(void **state)
 {
         oci_seccomp_syscall r[] = {rule(SYSCALL("berth_no_such_syscall", "getppid"), "SCMP_ACT_ERRNO"),
@@ -467,6 +509,10 @@ static int default_profile_checks(void)
         errno = 0;
         if (syscall(SYS_clone, CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, 0) != -1 || errno != EPERM)
                 return 9;
+        /* Newer than anything the profile names: ENOSYS, so that libc falls back. */
+        errno = 0;
+        if (syscall(1000) != -1 || errno != ENOSYS)
+                return 10;
         return 0;
 }
 
@@ -737,6 +783,8 @@ int main(void)
                 cmocka_unit_test(test_args_anded),
                 cmocka_unit_test(test_same_index_ored),
                 cmocka_unit_test(test_unknown_syscall_skipped),
+                cmocka_unit_test(test_enosys_above_profile),
+                cmocka_unit_test(test_no_enosys_stub_when_allowing),
                 cmocka_unit_test(test_errors_name_json_path),
                 cmocka_unit_test(test_all_actions_and_flags_accepted),
                 cmocka_unit_test(test_default_profile_resolution),
