@@ -160,26 +160,42 @@ static uint64_t join(uint32_t lo, uint32_t hi)
         return (uint64_t)hi << 32 | lo;
 }
 
+static uint64_t bounding_to_drop(const caps_plan *p)
+{
+        uint64_t drop = 0;
+
+        for (int cap = 0; cap <= p->last_cap; cap++)
+                if (!(p->bounding & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+                        drop |= UINT64_C(1) << cap;
+        return drop;
+}
+
 /* PR_CAPBSET_DROP needs CAP_SETPCAP in the effective set, which setuid() cleared. */
 static int drop_bounding(const caps_plan *p, berth_error **err)
 {
         struct __user_cap_data_struct d[2];
-        uint64_t eff, perm, inh;
+        uint64_t eff, perm, inh, drop = bounding_to_drop(p);
         int r;
 
+        if (!drop)
+                return 0;
         r = caps_get(d, err);
         if (r < 0)
                 return r;
         eff = join(d[0].effective, d[1].effective);
         perm = join(d[0].permitted, d[1].permitted);
         inh = join(d[0].inheritable, d[1].inheritable);
+        /* After a uid change without PR_SET_KEEPCAPS: say so rather than EPERM on the first drop. */
+        if (!(perm & (UINT64_C(1) << CAP_SETPCAP)))
+                return berth_error_set(err, EPERM,
+                                       "drop the bounding set: CAP_SETPCAP is not in the permitted set");
         if (eff != perm) {
                 r = caps_set(perm, perm, inh, err);
                 if (r < 0)
                         return r;
         }
         for (int cap = 0; cap <= p->last_cap; cap++) {
-                if (p->bounding & (UINT64_C(1) << cap) || prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
+                if (!(drop & (UINT64_C(1) << cap)))
                         continue;
                 if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
                         _cleanup_free_ char *name = caps_to_name(cap);
@@ -204,6 +220,27 @@ static int raise_ambient(const caps_plan *p, berth_error **err)
         return 0;
 }
 
+/* capset cannot add to the permitted set: name what the runtime itself lacks (a host whose
+ * bounding set lacks CAP_SYS_RESOURCE, say) rather than fail with a bare EPERM. */
+static int check_available(const caps_plan *p, berth_error **err)
+{
+        struct __user_cap_data_struct d[2];
+        uint64_t missing;
+        int r;
+
+        r = caps_get(d, err);
+        if (r < 0)
+                return r;
+        missing = p->permitted & ~join(d[0].permitted, d[1].permitted);
+        if (missing) {
+                _cleanup_free_ char *name = caps_to_name(first_bit(missing));
+                return berth_error_set(err, EPERM,
+                                       "process.capabilities.permitted: %s is not available to the runtime",
+                                       strempty(name));
+        }
+        return 0;
+}
+
 int caps_apply(const caps_plan *p, berth_error **err)
 {
         int r;
@@ -213,6 +250,9 @@ int caps_apply(const caps_plan *p, berth_error **err)
                 return r;
         if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
                 return berth_error_set(err, errno, "prctl PR_SET_KEEPCAPS");
+        r = check_available(p, err);
+        if (r < 0)
+                return r;
         r = caps_set(p->effective, p->permitted, p->inheritable, err);
         if (r < 0)
                 return r;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <grp.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
@@ -179,9 +180,15 @@ static void apply_as_user(const caps_plan *p)
 
 static void apply_as_user_without_keepcaps(const caps_plan *p)
 {
+        berth_error *e = NULL;
+
         if (setresgid(1000, 1000, 1000) < 0 || setresuid(1000, 1000, 1000) < 0)
                 _exit(2);
-        _exit(caps_apply(p, NULL) < 0 ? 0 : 1);
+        if (caps_apply(p, &e) >= 0)
+                _exit(1);
+        printf("%s\n", e->msg);
+        fflush(stdout);
+        _exit(0);
 }
 
 /* The documented order: keepcaps, setuid, caps_apply; ambient caps survive the exec of a non-root user. */
@@ -215,6 +222,47 @@ static void test_apply_after_setuid(void **state)
         status = run_child(apply_as_user_without_keepcaps, &p, out, sizeof(out));
         assert_true(WIFEXITED(status));
         assert_int_equal(WEXITSTATUS(status), 0);
+        assert_string_equal(out, "\ndrop the bounding set: CAP_SETPCAP is not in the permitted set\n");
+}
+
+static void apply_without_kill(const caps_plan *p)
+{
+        struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+        struct __user_cap_data_struct d[2];
+        berth_error *e = NULL;
+
+        /* The runtime itself lacks CAP_KILL, as a host may lack CAP_SYS_RESOURCE. */
+        if (capget(&h, d) < 0)
+                _exit(2);
+        d[0].effective &= ~BIT(KILL);
+        d[0].permitted &= ~BIT(KILL);
+        if (capset(&h, d) < 0)
+                _exit(3);
+        if (caps_apply(p, &e) >= 0)
+                _exit(1);
+        printf("%s\n", e->msg);
+        fflush(stdout);
+        _exit(0);
+}
+
+static void test_unavailable_capability(void **state)
+{
+        oci_capabilities c = {
+                .bounding = NAMES("CAP_KILL", "CAP_CHOWN"),
+                .effective = NAMES("CAP_KILL", "CAP_CHOWN"),
+                .permitted = NAMES("CAP_KILL", "CAP_CHOWN"),
+        };
+        _cleanup_error_ berth_error *e = NULL;
+        char out[4096];
+        caps_plan p;
+        int status;
+
+        assert_int_equal(caps_prepare(&c, &p, &e), 0);
+        status = run_child(apply_without_kill, &p, out, sizeof(out));
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        assert_string_equal(out,
+                            "\nprocess.capabilities.permitted: CAP_KILL is not available to the runtime\n");
 }
 
 int main(void)
@@ -226,6 +274,7 @@ int main(void)
                 cmocka_unit_test(test_prepare_masks),
                 cmocka_unit_test(test_apply_as_root),
                 cmocka_unit_test(test_apply_after_setuid),
+                cmocka_unit_test(test_unavailable_capability),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
