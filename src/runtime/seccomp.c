@@ -710,21 +710,23 @@ void seccomp_plan_free(seccomp_plan *p)
 
 /* ---- the seccomp agent ---- */
 
-static int process_state_json(const char *state_json, const char *metadata, char **ret, berth_error **err)
+static int process_state_json(pid_t pid, const char *state_json, const char *metadata, char **ret,
+                              berth_error **err)
 {
         _cleanup_json_ json_t *state = NULL, *msg = NULL;
-        json_t *pid, *version;
+        json_t *state_pid, *version;
         int r;
 
         r = jsonh_parse(state_json, strlen(state_json), "container state", &state, err);
         if (r < 0)
                 return r;
-        pid = json_object_get(state, "pid");
+        state_pid = json_object_get(state, "pid");
         version = json_object_get(state, "ociVersion");
-        if (!json_is_integer(pid) || !json_is_string(version))
-                return berth_error_set(err, 0, "container state: needs \"pid\" and \"ociVersion\"");
-        msg = json_pack("{s:O, s:[s], s:O, s:s, s:O}", "ociVersion", version, "fds", "seccompFd", "pid", pid,
-                        "metadata", metadata ? metadata : "", "state", state);
+        if (!json_is_string(version) || (pid <= 0 && !json_is_integer(state_pid)))
+                return berth_error_set(err, 0, "container state: needs \"ociVersion\" and \"pid\"");
+        msg = json_pack("{s:O, s:[s], s:I, s:s, s:O}", "ociVersion", version, "fds", "seccompFd", "pid",
+                        (json_int_t)(pid > 0 ? pid : json_integer_value(state_pid)), "metadata",
+                        metadata ? metadata : "", "state", state);
         if (!msg)
                 return berth_error_set(err, ENOMEM, "container process state");
         *ret = jsonh_dump(msg, false);
@@ -747,7 +749,7 @@ static int connect_unix(const char *path, berth_error **err)
         return TAKE_FD(fd);
 }
 
-int seccomp_send_notify_fd(const char *listener_path, int notify_fd, const char *state_json,
+int seccomp_send_notify_fd(const char *listener_path, int notify_fd, pid_t pid, const char *state_json,
                            const char *metadata, berth_error **err)
 {
         _cleanup_free_ char *msg = NULL;
@@ -765,7 +767,7 @@ int seccomp_send_notify_fd(const char *listener_path, int notify_fd, const char 
         ssize_t n;
         int r;
 
-        r = process_state_json(state_json, metadata, &msg, err);
+        r = process_state_json(pid, state_json, metadata, &msg, err);
         if (r < 0)
                 return r;
         sock = connect_unix(listener_path, err);

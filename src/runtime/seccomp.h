@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <jansson.h>
 #include "basic/error.h"
 #include "oci/spec.h"
@@ -55,12 +56,13 @@ static inline void seccomp_plan_freep(seccomp_plan **p)
  * Hand the notify fd to the seccomp agent listening at listener_path, as runc does: one
  * connection, one sendmsg carrying the container process state
  * `{"ociVersion", "fds": ["seccompFd"], "pid", "metadata", "state"}` with the fd as
- * SCM_RIGHTS, then close. state_json is the container's state (`state` output, with "pid");
- * metadata is linux.seccomp.listenerMetadata (NULL: ""). Run it in the runtime's parent
+ * SCM_RIGHTS, then close. pid is the filtered process (init, or the process of an `exec`);
+ * pid <= 0 takes the state's "pid". state_json is the container's state as `state` prints
+ * it; metadata is linux.seccomp.listenerMetadata (NULL: ""). Run it in the runtime's parent
  * process (the host path is not visible from the container): the child passes the fd up its
  * sync socket first.
  */
-int seccomp_send_notify_fd(const char *listener_path, int notify_fd, const char *state_json,
+int seccomp_send_notify_fd(const char *listener_path, int notify_fd, pid_t pid, const char *state_json,
                            const char *metadata, berth_error **err);
 
 /*

@@ -646,10 +646,10 @@ static void notify_child(const seccomp_plan *p, const char *sock_path)
 
         if (seccomp_plan_load(p, &fd, NULL) < 0 || fd < 0)
                 _exit(10);
-        state = xasprintf("{\"ociVersion\":\"1.2.0\",\"id\":\"berth-test\",\"status\":\"creating\","
-                          "\"pid\":%d,\"bundle\":\"/tmp\"}",
-                          (int)getpid());
-        if (seccomp_send_notify_fd(sock_path, fd, state, "berth-meta", NULL) < 0)
+        /* the state's pid is init's; the filtered process is this one, as for an exec */
+        state = xstrdup("{\"ociVersion\":\"1.2.0\",\"id\":\"berth-test\",\"status\":\"running\","
+                        "\"pid\":1,\"bundle\":\"/tmp\"}");
+        if (seccomp_send_notify_fd(sock_path, fd, getpid(), state, "berth-meta", NULL) < 0)
                 _exit(11);
         close(fd);
         /* The agent answers for the kernel. */
