@@ -5,7 +5,8 @@
  * The call order in the child (container init and `exec`), after namespaces, mounts and
  * pivot_root, while the process is still root with its full capabilities:
  *
- *   parent, before clone:  caps_prepare(); seccomp_prepare()           (all validation)
+ *   parent, before clone:  caps_prepare(); seccomp_prepare_cached(s, "<state root>/seccomp-cache")
+ *                          (all validation; the cache saves ~10 ms of compiling per start)
  *   1. if seccomp && !process.noNewPrivileges:
  *          seccomp_plan_load()        loading needs CAP_SYS_ADMIN without no_new_privs, so it
  *                                     comes before the caps are dropped; the profile must then
@@ -20,6 +21,10 @@
  *          seccomp_plan_load()        as late as possible: only the start wait and execve
  *                                     follow. Pass a notify fd up the sync socket now.
  *   7. execve()
+ *
+ * With SCMP_ACT_NOTIFY, every notified syscall the child makes after loading blocks until the
+ * agent answers: the parent sends the fd on (seccomp_send_notify_fd) as soon as it arrives,
+ * before it waits for anything else from the child. The profile cannot notify on write.
  *
  * This is runc's order. caps_apply works after a switch to a non-zero uid because of step 2:
  * it first raises the effective set from the kept permitted set to drop the bounding set.

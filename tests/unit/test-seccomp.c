@@ -5,12 +5,14 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -546,6 +548,96 @@ static void test_default_profile_sys_admin(void **state)
         assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* ---- the whole order of caps.h, under Docker's profile and capabilities ---- */
+
+struct order_case {
+        uid_t uid;
+        bool no_new_privs;
+};
+
+static void documented_order_child(const seccomp_plan *sp, const caps_plan *cp, const struct order_case *c,
+                                   int out_fd)
+{
+        signal(SIGSYS, SIG_DFL);
+        if (!c->no_new_privs && seccomp_plan_load(sp, NULL, NULL) < 0)
+                _exit(1);
+        if (caps_keep_across_setuid(NULL) < 0)
+                _exit(2);
+        if (setgroups(0, NULL) < 0 || setresgid(c->uid, c->uid, c->uid) < 0 ||
+            setresuid(c->uid, c->uid, c->uid) < 0)
+                _exit(3);
+        if (caps_apply(cp, NULL) < 0)
+                _exit(4);
+        if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                _exit(5);
+        if (c->no_new_privs && seccomp_plan_load(sp, NULL, NULL) < 0)
+                _exit(6);
+        if (dup2(out_fd, STDOUT_FILENO) < 0)
+                _exit(7);
+        execl("/bin/cat", "cat", "/proc/self/status", (char *)NULL);
+        _exit(127);
+}
+
+static void run_documented_order(const struct order_case *c, char *out, size_t size)
+{
+        oci_capabilities caps = {.bounding = (char **)caps_docker_default,
+                                 .effective = (char **)caps_docker_default,
+                                 .permitted = (char **)caps_docker_default};
+        oci_seccomp *s = default_profile(caps_docker_default);
+        _cleanup_seccomp_plan_ seccomp_plan *sp = prepare_ok(s);
+        _cleanup_error_ berth_error *e = NULL;
+        int pipefd[2], status;
+        size_t n = 0;
+        ssize_t k;
+        caps_plan cp;
+        pid_t pid;
+
+        seccomp_free_test(s);
+        assert_int_equal(caps_prepare(&caps, &cp, &e), 0);
+        assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0)
+                documented_order_child(sp, &cp, c, pipefd[1]);
+        close(pipefd[1]);
+        while (n < size - 1 && (k = read(pipefd[0], out + n, size - 1 - n)) > 0)
+                n += k;
+        out[n] = 0;
+        close(pipefd[0]);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void expect_status_line(const char *out, const char *line)
+{
+        if (!strstr(out, line))
+                fail_msg("/proc/self/status lacks \"%s\"", line);
+}
+
+static void test_documented_call_order(void **state)
+{
+        static const struct order_case root = {0, false}, user_nnp = {1000, true};
+        char out[8192];
+
+        /* Docker's well-known CapBnd; root keeps the caps over exec; the filter is in place. */
+        run_documented_order(&root, out, sizeof(out));
+        expect_status_line(out, "CapBnd:\t00000000a80425fb\n");
+        expect_status_line(out, "CapEff:\t00000000a80425fb\n");
+        expect_status_line(out, "CapPrm:\t00000000a80425fb\n");
+        expect_status_line(out, "NoNewPrivs:\t0\n");
+        expect_status_line(out, "Seccomp:\t2\n");
+        expect_status_line(out, "Seccomp_filters:\t1\n");
+
+        /* A user with noNewPrivileges: no caps after exec, the filter loaded last. */
+        run_documented_order(&user_nnp, out, sizeof(out));
+        expect_status_line(out, "Uid:\t1000\t1000\t1000\t1000\n");
+        expect_status_line(out, "CapBnd:\t00000000a80425fb\n");
+        expect_status_line(out, "CapEff:\t0000000000000000\n");
+        expect_status_line(out, "NoNewPrivs:\t1\n");
+        expect_status_line(out, "Seccomp:\t2\n");
+}
+
 /* ---- the cache ---- */
 
 static char *make_tmpdir(void)
@@ -790,6 +882,7 @@ int main(void)
                 cmocka_unit_test(test_default_profile_resolution),
                 cmocka_unit_test(test_default_profile_loads),
                 cmocka_unit_test(test_default_profile_sys_admin),
+                cmocka_unit_test(test_documented_call_order),
                 cmocka_unit_test(test_cache),
                 cmocka_unit_test(test_notify_agent),
                 cmocka_unit_test(test_default_profile_timing),
