@@ -10,6 +10,12 @@
 static int log_out = -1;
 static enum log_format log_fmt = LOG_FORMAT_TEXT;
 static enum log_level log_max = LOG_LEVEL_WARN;
+static const char *log_program = "berth";
+
+void log_set_program(const char *name)
+{
+        log_program = name;
+}
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 
@@ -93,7 +99,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
         } else if (log_out >= 0) {
                 line = xasprintf("%s: %s\n", level_names[level], msg);
         } else {
-                line = xasprintf("berth: %s\n", msg);
+                line = xasprintf("%s: %s\n", log_program, msg);
         }
         log_write_all(log_out >= 0 ? log_out : STDERR_FILENO, line, strlen(line));
         errno = saved;

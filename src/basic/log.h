@@ -9,6 +9,8 @@ enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
 /* path NULL keeps stderr. Returns negative errno when the log file cannot be opened. */
 int log_open(const char *path, enum log_format format, enum log_level max_level);
 void log_set_level(enum log_level level);
+/* Prefix of lines written to stderr ("berth", "berth-runtime"). */
+void log_set_program(const char *name);
 enum log_level log_get_level(void);
 void log_close(void);
 /* fd of the log file, or -1: a forked child keeps it to report errors. */

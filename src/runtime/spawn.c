@@ -1,0 +1,167 @@
+/* Shared by the init and exec: the sync channel, clone3, the console, the last steps to execve. */
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#include "spawn.h"
+#include "process.h"
+#include "basic/fs.h"
+
+int sync_send(int fd, int type, const berth_error *e, int exit_code)
+{
+        sync_msg m = { .type = type, .exit_code = exit_code };
+
+        if (e) {
+                _cleanup_free_ char *t = berth_error_text(e);
+                snprintf(m.text, sizeof(m.text), "%s", t);
+                m.errnum = e->errnum;
+        }
+        return send(fd, &m, offsetof(sync_msg, text) + strlen(m.text) + 1, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+int sync_send_text(int fd, int type, const char *text)
+{
+        sync_msg m = { .type = type };
+
+        if (strlen(text) >= sizeof(m.text))
+                return -E2BIG;
+        strcpy(m.text, text);
+        return send(fd, &m, offsetof(sync_msg, text) + strlen(m.text) + 1, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+int sync_recv(int fd, sync_msg *m)
+{
+        ssize_t n;
+
+        memset(m, 0, sizeof(*m));
+        do
+                n = recv(fd, m, sizeof(*m) - 1, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        if (n < (ssize_t) offsetof(sync_msg, text))
+                return -EPIPE;
+        return 0;
+}
+
+int sync_msg_to_error(const sync_msg *m, berth_error **err)
+{
+        berth_error_set(err, 0, "%s", m->text);
+        return m->exit_code == 127 || m->exit_code == 126 ? -m->exit_code : -EINVAL;
+}
+
+pid_t spawn_clone3(unsigned long long flags, int cgroup_fd)
+{
+        struct clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
+
+        if (cgroup_fd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (unsigned long long) cgroup_fd;
+        }
+        return (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+}
+
+void spawn_kill_and_reap(pid_t pid)
+{
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+}
+
+static int send_fd(int sock, int fd, const char *name, berth_error **err)
+{
+        char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+        struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen(name) };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                              .msg_controllen = sizeof(cbuf) };
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+        if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+                return berth_error_set(err, errno, "send the pty to --console-socket");
+        return 0;
+}
+
+int spawn_console(const oci_process *p, int console_fd, berth_error **err)
+{
+        _cleanup_close_ int master = -EBADF, slave = -EBADF;
+        char name[64];
+        int ptn = 0;
+
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return berth_error_set(err, errno, "open /dev/ptmx");
+        if (unlockpt(master) < 0 || ioctl(master, TIOCGPTN, &ptn) < 0)
+                return berth_error_set(err, errno, "unlock pty");
+        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0)
+                return berth_error_set(err, errno, "open pty peer");
+        if (p->console_size) {
+                struct winsize ws = { .ws_row = (unsigned short) p->console_size->height,
+                                      .ws_col = (unsigned short) p->console_size->width };
+                ioctl(slave, TIOCSWINSZ, &ws);
+        }
+        snprintf(name, sizeof(name), "/dev/pts/%d", ptn);
+        if (send_fd(console_fd, master, name, err) < 0)
+                return -1;
+        if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+                return berth_error_set(err, errno, "make the pty the controlling terminal");
+        for (int fd = 0; fd < 3; fd++)
+                if (dup2(slave, fd) < 0)
+                        return berth_error_set(err, errno, "dup pty to fd %d", fd);
+        return 0;
+}
+
+int spawn_process_steps(const oci_process *p, char **ret_exe, int *exit_code, berth_error **err)
+{
+        const char *cwd = p->cwd && *p->cwd ? p->cwd : "/";
+
+        if (process_apply_rlimits(p, err) < 0 || process_apply_oom_score_adj(p, err) < 0)
+                return -1;
+        if (process_apply_user(p, err) < 0)
+                return -1;
+        if (chdir(cwd) < 0)
+                return berth_error_set(err, errno, "process.cwd: chdir %s", cwd);
+        return process_find_executable(p, ret_exe, exit_code, err);
+}
+
+_noreturn_ static void exec_fail(const spawn_exec_args *a, berth_error *e, int exit_code)
+{
+        if (a->sync_fd >= 0) {
+                sync_send(a->sync_fd, SYNC_ERROR, e, exit_code);
+        } else {
+                _cleanup_free_ char *t = berth_error_text(e);
+                dprintf(STDERR_FILENO, "berth-runtime: %s\n", t);
+        }
+        _exit(exit_code);
+}
+
+_noreturn_ void spawn_exec(const spawn_exec_args *a)
+{
+        const oci_process *p = a->p;
+        berth_error *e = NULL;
+        int r;
+
+        if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+                berth_error_set(&e, errno, "prctl PR_SET_NO_NEW_PRIVS");
+                exec_fail(a, e, 126);
+        }
+        fs_cloexec_from(3 + (int) a->preserve_fds);
+        execve(a->exe, p->args, p->env ? p->env : (char *[]){ NULL });
+        r = errno;
+        berth_error_set(&e, r, "exec: \"%s\"", p->args[0]);
+        exec_fail(a, e, r == ENOENT ? 127 : 126);
+}
