@@ -640,9 +640,27 @@ static void test_documented_call_order(void **state)
 
 /* ---- the cache ---- */
 
+/* One directory for the whole run, removed by the group teardown even when a test fails. */
+static char *test_root;
+
+static int group_setup(void **state)
+{
+        test_root = xstrdup("/tmp/berth-test-seccomp-XXXXXX");
+        return mkdtemp(test_root) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+        _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", test_root);
+        int r = system(cmd);
+
+        free(test_root);
+        return r == 0 ? 0 : -1;
+}
+
 static char *make_tmpdir(void)
 {
-        char *d = xstrdup("/tmp/berth-test-seccomp-XXXXXX");
+        char *d = xasprintf("%s/XXXXXX", test_root);
         assert_non_null(mkdtemp(d));
         return d;
 }
@@ -887,5 +905,5 @@ int main(void)
                 cmocka_unit_test(test_notify_agent),
                 cmocka_unit_test(test_default_profile_timing),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
