@@ -523,8 +523,11 @@ static char *cache_key(const oci_seccomp *s)
                         fprintf(f, " (%u %s %llu %llu)", sc->args[j].index, strempty(sc->args[j].op),
                                 (unsigned long long)sc->args[j].value,
                                 (unsigned long long)sc->args[j].value_two);
-                STRV_FOREACH (n, sc->names)
-                        fprintf(f, " %s", *n);
+                /* the bulk of the key: plain writes, fprintf would double its cost */
+                STRV_FOREACH (n, sc->names) {
+                        fputc(' ', f);
+                        fputs(*n, f);
+                }
                 fputc('\n', f);
         }
         if (fclose(f) != 0)
