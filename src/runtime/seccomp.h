@@ -19,15 +19,17 @@ typedef struct seccomp_plan seccomp_plan;
  * syscall names that libseccomp does not know are skipped, as runc does. A rule whose action
  * equals the default action is skipped (it is redundant). Several args on one rule are ANDed;
  * when one index appears twice, each arg becomes a rule of its own (ORed), as runc does.
+ * A profile that denies by default answers ENOSYS, not its default, for a syscall numbered
+ * above every one it names (runc does too): libc then falls back to an older call.
  */
 int seccomp_prepare(const oci_seccomp *s, seccomp_plan **ret, berth_error **err);
 
 /*
- * seccomp_prepare with a cache of compiled programs in cache_dir (root-owned, created 0700
- * when missing; NULL: no cache). An entry is found by a hash of the profile, libseccomp's
- * version, the native architecture and the kernel release, and is used only when the whole
- * key stored in it matches, so a hash collision can only cost a rebuild. A cache that
- * cannot be read or written is ignored: it never makes the start fail.
+ * seccomp_prepare with a cache of compiled programs in cache_dir (owned by the caller, not
+ * writable by others, created 0700 when missing under an existing parent; NULL: no cache). An entry is found
+ * by a hash of the profile, libseccomp's version, the native architecture and the kernel release, and is
+ * used only when the whole key stored in it matches, so a hash collision can only cost a rebuild. A cache
+ * that cannot be read or written is ignored: it never makes the start fail.
  */
 int seccomp_prepare_cached(const oci_seccomp *s, const char *cache_dir, seccomp_plan **ret,
                            berth_error **err);
