@@ -18,10 +18,10 @@ berth_setup() {
                 return 1
         fi
         TESTDIR=$(mktemp -d "${BATS_TMPDIR:-/tmp}/berth-test.XXXXXX")
+        chmod 755 "$TESTDIR"  # a user-namespaced root must reach the rootfs
         ROOT=$TESTDIR/root
         BUNDLE=$TESTDIR/bundle
         ID=berth-t${BATS_SUITE_TEST_NUMBER:-0}-$$-$RANDOM
-        CGPATH=/$ID
         NETNS=()
         EXTRA_CGROUPS=()
         mkdir -p "$ROOT"
@@ -66,11 +66,11 @@ rt() {
 }
 
 # make_bundle [--no-netns] [--readonly] [--] ARGS...: the busybox bundle in $BUNDLE, with
-# cgroupsPath /$ID and BERTH_TEST_ID=$ID in the process environment.
+# cgroupsPath /$ID (the id at the time of the call) and BERTH_TEST_ID=$ID in the process environment.
 make_bundle() {
         rm -rf "$BUNDLE"
         "$FIXTURES/make-bundle.sh" "$BUNDLE" "$@"
-        cfg --arg cg "$CGPATH" --arg id "$ID" \
+        cfg --arg cg "/$ID" --arg id "$ID" \
                 '.linux.cgroupsPath = $cg | .process.env += ["BERTH_TEST_ID=" + $id]'
 }
 
@@ -117,15 +117,8 @@ status_is() {
 # pids of processes whose environment carries BERTH_TEST_ID=ID (the container's and any
 # runtime helper that was started by rt)
 berth_pids_of() {
-        local f pid
-        for f in /proc/[0-9]*/environ; do
-                pid=${f#/proc/}
-                pid=${pid%/environ}
-                [ "$pid" = "$$" ] && continue
-                if grep -qzx "BERTH_TEST_ID=$1" "$f" 2>/dev/null; then
-                        echo "$pid"
-                fi
-        done
+        grep -lzx "BERTH_TEST_ID=$1" /proc/[0-9]*/environ 2>/dev/null |
+                sed -n 's|^/proc/\([0-9]*\)/environ$|\1|p' | grep -vx "$$" || true
 }
 
 # cgroup directories named like ID (any controller, any depth up to 6)
@@ -133,9 +126,9 @@ berth_cgroups_of() {
         find "$CGROUP_ROOT" -mindepth 2 -maxdepth 6 -type d -name "*$1*" 2>/dev/null | sort -r
 }
 
-# host path of controller CTRL for cgroupsPath /$ID
+# host path of controller CTRL for the default cgroupsPath /$ID
 cg_dir() {
-        echo "$CGROUP_ROOT/$1$CGPATH"
+        echo "$CGROUP_ROOT/$1/$ID"
 }
 
 # after a failed command: nothing of ID may remain
