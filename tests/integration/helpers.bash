@@ -114,11 +114,19 @@ status_is() {
         [ "$(ctr_status "${2:-$ID}" 2>/dev/null)" = "$1" ]
 }
 
-# pids of processes whose environment carries BERTH_TEST_ID=ID (the container's and any
-# runtime helper that was started by rt)
+# pids of the processes of container ID: those whose environment carries BERTH_TEST_ID=ID
+# (the container's after exec, and any runtime process started by rt), those in a cgroup
+# named ID (a created init that has not exec'd yet), and those whose root is in
+# TESTDIR
 berth_pids_of() {
-        grep -lzx "BERTH_TEST_ID=$1" /proc/[0-9]*/environ 2>/dev/null |
-                sed -n 's|^/proc/\([0-9]*\)/environ$|\1|p' | grep -vx "$$" || true
+        {
+                grep -lzx "BERTH_TEST_ID=$1" /proc/[0-9]*/environ 2>/dev/null
+                grep -lE ":/(.*/)?$1(/.*)?\$" /proc/[0-9]*/cgroup 2>/dev/null
+                local f
+                for f in /proc/[0-9]*/root; do
+                        [[ "$(readlink "$f" 2>/dev/null)" == "$TESTDIR"/* ]] && echo "$f"
+                done
+        } | sed -n 's|^/proc/\([0-9]*\)/.*$|\1|p' | grep -vx "$$" | sort -un || true
 }
 
 # cgroup directories named like ID (any controller, any depth up to 6)
@@ -178,4 +186,14 @@ host_ns() {
 fail() {
         echo "$@" >&2
         return 1
+}
+
+# like bats' run (sets status, output, lines) but through a file: for commands such as
+# create that may leave a process holding stdout, which would block `run` forever
+run_file() {
+        local out=$TESTDIR/run_file.out
+        status=0
+        "$@" > "$out" 2>&1 < /dev/null || status=$?
+        output=$(cat "$out")
+        mapfile -t lines < <(grep -v '^$' "$out")
 }

@@ -76,8 +76,7 @@ has_opt() {
                 {"destination": "/berth-rw", "type": "none", "source": $d, "options": ["bind"]}]'
         run_ctr
         [ "$status" -eq 0 ]
-        [ "${lines[0]}" = berth-data ]
-        [ "${lines[1]}" = berth-data ]
+        [ "$(echo "$output" | grep -cx berth-data)" -eq 2 ]
         [ "$(cat "$TESTDIR/host-dir/new")" = new ]
         [[ "$output" != *wrote-ro* ]]
         [[ "$output" == *"Read-only file system"* ]]
