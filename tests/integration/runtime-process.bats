@@ -169,7 +169,7 @@ cap_field() {
 
 @test "a missing executable fails with a clear error" {
         make_bundle -- /bin/berth-no-such-command
-        run_ctr
+        run_file rt run --bundle "$BUNDLE" "$ID"
         [ "$status" -ne 0 ]
         [[ "$output" == *berth-no-such-command* ]]
         assert_no_leftovers
