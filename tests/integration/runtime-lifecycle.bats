@@ -263,3 +263,57 @@ TERM_INIT='trap "exit 143" TERM; sleep 1000 & wait'
         run rt spec
         [ "$status" -ne 0 ]
 }
+
+@test "state reports stopped once the init is killed from outside" {
+        make_bundle -- sleep 1000
+        create_ctr
+        rt start "$ID"
+        pid=$(ctr_pid)
+        kill -KILL "$pid"
+        wait_for status_is stopped
+        rt delete "$ID"
+        assert_no_leftovers
+}
+
+@test "kill --all signals every process of the container" {
+        make_bundle -- sh -c 'sleep 1000 & sleep 1000 & wait'
+        cfg '.linux.namespaces |= map(select(.type != "pid"))'
+        create_ctr
+        rt start "$ID"
+        pid=$(ctr_pid)
+        wait_for test "$(pgrep -P "$pid" sleep | wc -l)" -eq 2
+        children=$(pgrep -P "$pid" sleep)
+        rt kill --all "$ID" KILL
+        wait_for status_is stopped
+        for c in $children; do
+                wait_for test ! -e "/proc/$c"
+        done
+}
+
+@test "create --preserve-fds passes extra fds" {
+        make_bundle -- sh -c 'cat <&3; cat <&4'
+        echo berth-fd3 > "$TESTDIR/fd3"
+        echo berth-fd4 > "$TESTDIR/fd4"
+        run bash -c "BERTH_TEST_ID=$ID '$RUNTIME' --root '$ROOT' run --preserve-fds 2 --bundle '$BUNDLE' '$ID' \
+                3< '$TESTDIR/fd3' 4< '$TESTDIR/fd4'"
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = berth-fd3 ]
+        [ "${lines[1]}" = berth-fd4 ]
+}
+
+@test "fds beyond --preserve-fds are closed" {
+        make_bundle -- sh -c 'ls /proc/self/fd | sort -n | tr "\n" " "'
+        run bash -c "BERTH_TEST_ID=$ID '$RUNTIME' --root '$ROOT' run --bundle '$BUNDLE' '$ID' 5< /dev/null 7< /dev/null"
+        [ "$status" -eq 0 ]
+        # 0, 1, 2 and the fd ls opens for /proc/self/fd
+        [ "$output" = "0 1 2 3 " ]
+}
+
+@test "--systemd-cgroup is refused with a clear error until supported" {
+        [[ "$(basename "$RUNTIME")" == runc ]] && skip "runc supports the systemd driver"
+        make_bundle -- true
+        run_file rt --systemd-cgroup run --bundle "$BUNDLE" "$ID"
+        assert_one_error_line
+        [[ "$output" == *systemd* ]]
+        assert_no_leftovers
+}

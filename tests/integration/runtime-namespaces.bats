@@ -128,7 +128,8 @@ teardown() { berth_teardown; }
 }
 
 @test "user namespace with uid and gid mappings" {
-        make_bundle -- sh -c 'cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g; sleep 1000'
+        make_bundle -- sh -c 'cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g
+                echo x > /dev/null && head -c 1 /dev/zero | wc -c; echo berth-userns-done; sleep 1000'
         cfg '.linux.namespaces += [{"type": "user"}]
              | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
              | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
@@ -136,7 +137,7 @@ teardown() { berth_teardown; }
         create_ctr
         rt start "$ID"
         pid=$(ctr_pid)
-        wait_for grep -q 1000 "/proc/$pid/cmdline"
+        wait_for grep -q berth-userns-done "$TESTDIR/ctr.out"
         # from the host: the process runs as uid 100000 and has the maps
         [ "$(stat -c %u "/proc/$pid")" = 100000 ]
         read -r a b c < "/proc/$pid/uid_map"
@@ -151,4 +152,6 @@ teardown() { berth_teardown; }
         [ "$(echo "$out" | awk 'NR == 2 { print $1, $2, $3 }')" = "0 100000 65536" ]
         [ "$(echo "$out" | sed -n 3p)" = 0 ]
         [ "$(echo "$out" | sed -n 4p)" = 0 ]
+        # /dev/null and /dev/zero work inside a user namespace (bind-mounted, not mknod)
+        [ "$(echo "$out" | sed -n 5p)" = 1 ]
 }
