@@ -99,9 +99,27 @@ run_bats() {
         local log=$LOGS/$name.tap
         begin "$name"
         RUNTIME=$runtime timeout 1500 bats --tap "$@" > "$log" 2>&1
-        grep -E -A 12 '^not ok' "$log" | head -n 200 >&2
+        # each failure with its diagnostics (the "#" lines after it)
+        awk '/^not ok/ { show = 1; n = 0; print; next } /^(ok|not ok) / { show = 0 }
+             show && /^#/ && n++ < 15' "$log" | head -n 300 >&2
         # shellcheck disable=SC2046
         tier "$name" $(tap_counts "$log")
+        # and nothing of the tests remains on the host
+        begin "$name-leaks"
+        local left
+        left=$({
+                find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name 'berth-t[0-9]*' 2>/dev/null
+                grep -F /berth-test. /proc/self/mountinfo | awk '{ print "mount " $5 }'
+                ls -d /tmp/berth-test.* 2>/dev/null
+                ip netns list 2>/dev/null | awk '/^berth-test-/ { print "netns " $1 }'
+        })
+        if [ -n "$left" ]; then
+                echo "left behind by $name:" >&2
+                echo "$left" | head -n 20 >&2
+                tier "$name-leaks" 0 1
+        else
+                tier "$name-leaks" 1 0
+        fi
 }
 
 build_ok=1
