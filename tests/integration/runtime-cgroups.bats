@@ -120,3 +120,30 @@ cgv() {
         [ "$status" -ne 0 ]
         assert_no_leftovers
 }
+
+@test "disableOOMKiller" {
+        make_bundle -- sleep 1000
+        cfg '.linux.resources.memory = {"limit": 67108864, "disableOOMKiller": true}'
+        create_ctr
+        grep -qx 'oom_kill_disable 1' "$(cg_dir memory)/memory.oom_control"
+}
+
+@test "hugepageLimits go where the host offers hugetlb (the cgroup2 mount on a hybrid host)" {
+        [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages"
+        [[ "$(basename "$RUNTIME")" == runc ]] && [ ! -d "$CGROUP_ROOT/hugetlb" ] &&
+                skip "runc 1.1 cannot use hugetlb from the cgroup2 mount of a hybrid host"
+        if [ -d "$CGROUP_ROOT/hugetlb" ]; then
+                file=$CGROUP_ROOT/hugetlb/$ID/hugetlb.2MB.limit_in_bytes
+        elif grep -qw hugetlb "$CGROUP_ROOT/unified/cgroup.controllers" 2>/dev/null; then
+                file=$CGROUP_ROOT/unified/$ID/hugetlb.2MB.max
+        else
+                skip "no hugetlb controller"
+        fi
+        make_bundle -- sleep 1000
+        cfg '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+        create_ctr
+        [ "$(cat "$file")" = 4194304 ]
+        grep -qx "$(ctr_pid)" "$(dirname "$file")/cgroup.procs"
+        rt delete --force "$ID"
+        assert_no_leftovers
+}

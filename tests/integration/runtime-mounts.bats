@@ -257,3 +257,58 @@ has_opt() {
         [ "$(ls -la /etc | md5sum)" = "$before" ]
         [ "$(grep -c ' /etc' /proc/self/mountinfo || true)" = "$host_mounts" ]
 }
+
+@test "rro makes a bind mount and its submounts read-only" {
+        mkdir -p "$TESTDIR/host/sub"
+        mount -t tmpfs -o size=1m berth-test-sub "$TESTDIR/host/sub"
+        make_bundle -- sh -c 'touch /berth-r/x 2>&1; touch /berth-r/sub/x 2>&1; cat /proc/self/mountinfo'
+        cfg --arg d "$TESTDIR/host" '.mounts += [{"destination": "/berth-r", "type": "bind", "source": $d,
+                "options": ["rbind", "rro"]}]'
+        run_ctr
+        [ "$status" -eq 0 ]
+        [ "$(echo "$output" | grep -c 'Read-only file system')" -eq 2 ]
+        read -r opts fstype super <<< "$(mnt_line /berth-r)"
+        has_opt "$opts" ro
+        read -r opts fstype super <<< "$(mnt_line /berth-r/sub)"
+        has_opt "$opts" ro
+        [ "$fstype" = tmpfs ]
+}
+
+@test "propagation flags of a mount" {
+        make_bundle -- cat /proc/self/mountinfo
+        cfg '.mounts += [
+                {"destination": "/berth-shared", "type": "tmpfs", "source": "tmpfs", "options": ["rshared"]},
+                {"destination": "/berth-private", "type": "tmpfs", "source": "tmpfs", "options": ["rprivate"]}]'
+        run_ctr
+        [ "$status" -eq 0 ]
+        echo "$output" | awk '$5 == "/berth-shared"' | grep -q ' shared:'
+        ! echo "$output" | awk '$5 == "/berth-private"' | grep -q ' shared:'
+}
+
+@test "the cgroup filesystem is mounted read-only" {
+        make_bundle -- sh -c 'cat /proc/self/mountinfo; mkdir /sys/fs/cgroup/pids/berth-x 2>&1; ls /sys/fs/cgroup'
+        run_ctr
+        [[ "$output" == *"Read-only file system"* ]]
+        echo "$output" | grep -qx pids
+        # every cgroup or cgroup2 mount is ro
+        n=$(echo "$output" | awk '$5 ~ "^/sys/fs/cgroup" {
+                for (i = 7; $i != "-"; i++) ;
+                if ($(i + 1) ~ /^cgroup2?$/) print $6 }' | tee /dev/stderr | grep -c '^ro' || true)
+        [ "$n" -gt 0 ]
+        ! echo "$output" | awk '$5 ~ "^/sys/fs/cgroup" {
+                for (i = 7; $i != "-"; i++) ;
+                if ($(i + 1) ~ /^cgroup2?$/) print $6 }' | grep -qv '^ro'
+}
+
+@test "linux.devices inside a user namespace" {
+        [ -c /dev/net/tun ] || skip "no /dev/net/tun on the host"
+        make_bundle -- stat -c "%F %t:%T" /dev/net/tun
+        cfg '.linux.namespaces += [{"type": "user"}]
+             | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+             | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+             | .mounts |= map(select(.type != "cgroup"))
+             | .linux.devices = [{"path": "/dev/net/tun", "type": "c", "major": 10, "minor": 200, "fileMode": 438}]'
+        run_ctr
+        [ "$status" -eq 0 ]
+        [ "$output" = "character special file a:c8" ]
+}
