@@ -12,7 +12,8 @@
 #   fuzz      tests/fuzz/run.sh, BERTH_FUZZ_SECONDS (default 25) per target (skip: BERTH_SKIP_FUZZ=1)
 #   v2vm      cgroup v2 suites in a QEMU guest: tests/v2vm/run.sh and tests/v2vm/*/run.sh
 #             (skip: BERTH_SKIP_V2VM=1)
-# BERTH_TIERS="unit bats" runs only the named tiers (plus build when a later tier needs it).
+# BERTH_TIERS="unit bats" runs only the named tiers (plus build when a later tier needs it);
+# RUNTIME=runc runs the bats tier against another runtime.
 # Logs go to build/test-logs/. The last line is "N passed, N failed, N skipped"; the exit
 # status is non-zero when anything failed.
 set -uo pipefail
@@ -154,7 +155,7 @@ if want unit; then
 fi
 if want bats; then
         if [ $build_ok = 1 ]; then
-                run_bats bats "$REPO/build/src/cli/berth-runtime/berth-runtime" tests/integration
+                run_bats bats "${RUNTIME:-$REPO/build/src/cli/berth-runtime/berth-runtime}" tests/integration
         else
                 begin bats
                 tier bats 0 1
