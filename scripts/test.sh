@@ -154,7 +154,7 @@ if want unit; then
         if [ $build_ok = 1 ]; then run_unit build unit; else begin unit; tier unit 0 1; fi
 fi
 if want bats; then
-        if [ $build_ok = 1 ]; then
+        if [ $build_ok = 1 ] || [ -n "${RUNTIME:-}" ]; then
                 run_bats bats "${RUNTIME:-$REPO/build/src/cli/berth-runtime/berth-runtime}" tests/integration
         else
                 begin bats
