@@ -5,8 +5,8 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 packages=(
-        # build
-        meson ninja-build pkg-config gcc clang clang-format
+        # build (libclang-rt-dev: libFuzzer and the sanitizers for clang, only recommended by clang)
+        meson ninja-build pkg-config gcc clang clang-format libclang-rt-dev python3
         libjansson-dev libarchive-dev libcurl4-openssl-dev libssl-dev libseccomp-dev libcap-dev
         libmnl-dev libnftables-dev libsqlite3-dev libcmocka-dev
         # tests and fixtures
