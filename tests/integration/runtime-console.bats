@@ -78,3 +78,13 @@ start_recvtty() {
         assert_one_error_line
         assert_no_leftovers
 }
+
+@test "run in the foreground with terminal true relays the pty" {
+        command -v script > /dev/null || skip "no script(1)"
+        make_bundle -- sh -c 'test -t 0 && test -t 1 && echo berth-tty-yes; exit 3'
+        cfg '.process.terminal = true'
+        run script -qec "BERTH_TEST_ID=$ID '$RUNTIME' --root '$ROOT' run --bundle '$BUNDLE' '$ID'" /dev/null < /dev/null
+        [ "$status" -eq 3 ]
+        [[ "$output" == *berth-tty-yes* ]]
+        assert_no_leftovers
+}

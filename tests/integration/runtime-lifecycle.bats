@@ -317,3 +317,31 @@ TERM_INIT='trap "exit 143" TERM; sleep 1000 & wait'
         [[ "$output" == *systemd* ]]
         assert_no_leftovers
 }
+
+@test "a foreground run forwards signals to the container" {
+        make_bundle -- sh -c 'trap "echo berth-got-term; exit 42" TERM; sleep 1000 & wait'
+        # exec: $! is the runtime itself, not a subshell
+        (BERTH_TEST_ID=$ID exec "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID" > "$TESTDIR/out" 2>&1 < /dev/null) &
+        runpid=$!
+        wait_for status_is running
+        wait_for test -n "$(pgrep -P "$(ctr_pid)" sleep)"
+        kill -TERM "$runpid"
+        rc=0
+        wait "$runpid" || rc=$?
+        [ "$rc" -eq 42 ]
+        grep -qx berth-got-term "$TESTDIR/out"
+}
+
+@test "two containers run side by side" {
+        make_bundle -- sleep 1000
+        first=$ID
+        create_ctr
+        ID=$first-b
+        make_bundle -- sleep 1000
+        create_ctr
+        run rt list --format json
+        echo "$output" | jq -e --arg a "$first" --arg b "$first-b" \
+                'map(.id) | sort == ([$a, $b] | sort)'
+        [ "$(ctr_pid "$first")" != "$(ctr_pid "$first-b")" ]
+        ID=$first
+}
