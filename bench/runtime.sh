@@ -28,7 +28,7 @@ only_mode=
 
 while [ $# -gt 0 ]; do
         case $1 in
-        --exec) mode=exec ;;
+        --exec) mode="exec" ;;
         --runs) runs=$2; shift ;;
         --warmup) warmup=$2; shift ;;
         --only) only_ns=$2; shift ;;
@@ -68,7 +68,7 @@ cleanup() {
 trap cleanup EXIT
 
 controllers=/sys/fs/cgroup/unified/cgroup.controllers
-if [ -e "$controllers" ] && [ -s "$controllers" -o -n "$(cat "$controllers")" ]; then
+if [ -e "$controllers" ]; then
         : > "$work/empty"
         mount --bind "$work/empty" "$controllers"
 fi

@@ -20,7 +20,7 @@ set -uo pipefail
 export CI=${CI:-true} DEBIAN_FRONTEND=noninteractive
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-cd "$REPO"
+cd "$REPO" || exit 1
 LOGS=$REPO/build/test-logs
 mkdir -p "$LOGS"
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
