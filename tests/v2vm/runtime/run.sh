@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Run berth-runtime's cgroup v2 tests in a v2vm guest (pure cgroup v2, every controller).
+# Usage: tests/v2vm/runtime/run.sh      (RUNTIME=/usr/bin/runc to check the test itself)
+# Environment: BUILD_DIR (default <repo>/build), RUNTIME, V2VM (path to v2vm.sh), V2VM_OPTS.
+# Prints the guest's output, "N passed, N failed" last; exits non-zero on a failure.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+build=${BUILD_DIR:-$top/build}
+runtime=${RUNTIME:-$build/src/cli/berth-runtime/berth-runtime}
+v2vm=${V2VM:-$top/../shared/tools/v2vm/v2vm.sh}
+[ -x "$v2vm" ] || v2vm=/work/shared/tools/v2vm/v2vm.sh
+[ -x "$v2vm" ] || { echo "run.sh: v2vm.sh not found (set V2VM)" >&2; exit 2; }
+[ -x "$runtime" ] || { echo "run.sh: $runtime not built" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/berth-v2vm-runtime.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cp "$runtime" "$work/runtime"
+
+# one rootfs, one config per case
+b=$work/v2-bundles
+"$top/tests/fixtures/make-bundle.sh" "$b" --no-netns -- true
+rm "$b/config.json"
+base=$(jq '.root.path = "/test/v2-bundles/rootfs" | .mounts |= map(select(.type != "cgroup"))' \
+        "$top/tests/fixtures/config-template.json")
+conf() { # CASE JQ-FILTER ARGS...
+        local name=$1 filter=$2
+        shift 2
+        jq --arg cg "/berth-v2-$name" --argjson args "$(jq -cn '$ARGS.positional' --args -- "$@")" \
+                ".process.args = \$args | .linux.cgroupsPath = \$cg | .linux.namespaces |= map(select(.type != \"network\")) | $filter" \
+                <<< "$base" > "$b/$name.json"
+}
+conf limits '.linux.resources += {
+        "memory": {"limit": 67108864, "reservation": 33554432, "swap": 134217728},
+        "cpu": {"shares": 512, "quota": 50000, "period": 100000, "cpus": "1"},
+        "pids": {"limit": 42},
+        "blockIO": {"throttleReadBpsDevice": [{"major": 9991, "minor": 9992, "rate": 1048576}],
+                    "throttleWriteIOPSDevice": [{"major": 9991, "minor": 9992, "rate": 100}]},
+        "unified": {"memory.high": "50003968"}}' sleep 1000
+conf oom '.linux.resources.memory = {"limit": 16777216, "swap": 16777216}' tail /dev/zero
+conf pids '.linux.resources.pids = {"limit": 8}' sh -c 'for i in $(seq 20); do sleep 5 & done; wait'
+conf freeze '.' sleep 1000
+
+rc=0
+# shellcheck disable=SC2086 # V2VM_OPTS are words
+"$v2vm" -c 2 -D 16 -M 768 -t 300 ${V2VM_OPTS:-} "$here" "$work/runtime" "$b" > "$work/out" 2>&1 || rc=$?
+grep -v -E '^[0-9]+ passed, [0-9]+ failed$' "$work/out" || true
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/out" | tail -n 1)
+if [ -z "$summary" ]; then
+        echo "run.sh: the guest reported no result (exit $rc)" >&2
+        summary="0 passed, 1 failed"
+        [ $rc -ne 0 ] || rc=1
+fi
+echo "$summary"
+exit $rc
