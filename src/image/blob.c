@@ -1,0 +1,257 @@
+/* Blob store: O_TMPFILE + linkat, so only verified, complete blobs ever get a name. */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "basic/fs.h"
+#include "blob.h"
+#include "digest.h"
+
+struct blob_store {
+        char *dir; /* ROOT/blobs/sha256 */
+        int dirfd;
+};
+
+struct blob_writer {
+        blob_store *bs;
+        int fd;
+        digester *g;
+        uint64_t size;
+        char *expected;
+        int64_t expected_size;
+};
+
+int blob_store_open(const char *root, blob_store **ret, berth_error **err)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/blobs/sha256", root);
+        blob_store *bs;
+        int r, fd;
+
+        r = fs_mkdir_p(dir, 0700, err);
+        if (r < 0)
+                return r;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return berth_error_set(err, errno, "open %s", dir);
+        bs = xcalloc(1, sizeof(*bs));
+        bs->dir = TAKE_PTR(dir);
+        bs->dirfd = fd;
+        *ret = bs;
+        return 0;
+}
+
+void blob_store_free(blob_store *bs)
+{
+        if (!bs)
+                return;
+        if (bs->dirfd >= 0)
+                close(bs->dirfd);
+        free(bs->dir);
+        free(bs);
+}
+
+char *blob_path(blob_store *bs, const char *digest)
+{
+        return xasprintf("%s/%s", bs->dir, digest_hex(digest));
+}
+
+int blob_writer_new(blob_store *bs, const char *expected, int64_t expected_size, blob_writer **ret,
+                    berth_error **err)
+{
+        blob_writer *w;
+        int fd, r;
+
+        if (expected) {
+                r = digest_check(expected, "blob", err);
+                if (r < 0)
+                        return r;
+        }
+        fd = openat(bs->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return berth_error_set(err, errno, "create blob in %s", bs->dir);
+        w = xcalloc(1, sizeof(*w));
+        w->bs = bs;
+        w->fd = fd;
+        w->g = digester_new();
+        w->expected = expected ? xstrdup(expected) : NULL;
+        w->expected_size = expected_size;
+        *ret = w;
+        return 0;
+}
+
+int blob_writer_write(blob_writer *w, const void *buf, size_t len, berth_error **err)
+{
+        if (w->expected_size >= 0 && w->size + len > (uint64_t)w->expected_size)
+                return berth_error_set(err, 0, "blob %s: more data than its size %" PRId64,
+                                       strempty(w->expected), w->expected_size);
+        digester_update(w->g, buf, len);
+        if (fs_write_all(w->fd, buf, len) < 0)
+                return berth_error_set(err, errno, "write blob in %s", w->bs->dir);
+        w->size += len;
+        return 0;
+}
+
+uint64_t blob_writer_size(const blob_writer *w)
+{
+        return w->size;
+}
+
+static int link_tmpfile(blob_writer *w, const char *name, berth_error **err)
+{
+        char proc[64];
+
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->fd);
+        if (linkat(AT_FDCWD, proc, w->bs->dirfd, name, AT_SYMLINK_FOLLOW) == 0 || errno == EEXIST)
+                return 0;
+        return berth_error_set(err, errno, "link blob %s/%s", w->bs->dir, name);
+}
+
+int blob_writer_commit(blob_writer *w, char **ret_digest, uint64_t *ret_size, berth_error **err)
+{
+        char digest[DIGEST_SHA256_LEN + 1];
+        int r;
+
+        digester_final(w->g, digest);
+        if (w->expected && !streq(digest, w->expected))
+                return berth_error_set(err, 0, "blob %s: digest mismatch: content has %s", w->expected,
+                                       digest);
+        if (w->expected_size >= 0 && w->size != (uint64_t)w->expected_size)
+                return berth_error_set(err, 0,
+                                       "blob %s: size %" PRIu64 " does not match the expected %" PRId64,
+                                       digest, w->size, w->expected_size);
+        if (fsync(w->fd) < 0)
+                return berth_error_set(err, errno, "fsync blob %s", digest);
+        r = link_tmpfile(w, digest_hex(digest), err);
+        if (r < 0)
+                return r;
+        if (ret_digest)
+                *ret_digest = xstrdup(digest);
+        if (ret_size)
+                *ret_size = w->size;
+        return 0;
+}
+
+void blob_writer_free(blob_writer *w)
+{
+        if (!w)
+                return;
+        if (w->fd >= 0)
+                close(w->fd);
+        digester_free(w->g);
+        free(w->expected);
+        free(w);
+}
+
+int blob_put(blob_store *bs, const void *buf, size_t len, const char *expected, char **ret_digest,
+             berth_error **err)
+{
+        _cleanup_blob_writer_ blob_writer *w = NULL;
+        int r;
+
+        if (expected && blob_exists(bs, expected)) {
+                _cleanup_free_ char *d = digest_buffer(buf, len);
+                if (!streq(d, expected))
+                        return berth_error_set(err, 0, "blob %s: digest mismatch: content has %s", expected,
+                                               d);
+                if (ret_digest)
+                        *ret_digest = TAKE_PTR(d);
+                return 0;
+        }
+        r = blob_writer_new(bs, expected, -1, &w, err);
+        if (r < 0)
+                return r;
+        r = blob_writer_write(w, buf, len, err);
+        if (r < 0)
+                return r;
+        return blob_writer_commit(w, ret_digest, NULL, err);
+}
+
+bool blob_exists(blob_store *bs, const char *digest)
+{
+        if (!digest_is_valid(digest))
+                return false;
+        return faccessat(bs->dirfd, digest_hex(digest), F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int blob_open(blob_store *bs, const char *digest, berth_error **err)
+{
+        int fd;
+
+        if (!digest_is_valid(digest))
+                return berth_error_set(err, 0, "invalid digest \"%s\"", digest);
+        fd = openat(bs->dirfd, digest_hex(digest), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return berth_error_set(err, errno, "blob %s", digest);
+        return fd;
+}
+
+int blob_read(blob_store *bs, const char *digest, size_t max, char **ret, size_t *ret_len, berth_error **err)
+{
+        _cleanup_free_ char *buf = NULL, *actual = NULL;
+        size_t len = 0;
+        uint64_t size;
+        int r;
+
+        r = blob_size(bs, digest, &size, err);
+        if (r < 0)
+                return r;
+        if (size > max)
+                return berth_error_set(err, EFBIG, "blob %s: %" PRIu64 " bytes, more than %zu allowed",
+                                       digest, size, max);
+        r = fs_read_file_at(bs->dirfd, digest_hex(digest), &buf, &len, err);
+        if (r < 0)
+                return r;
+        actual = digest_buffer(buf, len);
+        if (!streq(actual, digest))
+                return berth_error_set(err, 0, "blob %s: damaged on disk (content has %s)", digest, actual);
+        *ret = TAKE_PTR(buf);
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
+
+int blob_size(blob_store *bs, const char *digest, uint64_t *ret, berth_error **err)
+{
+        struct stat st;
+
+        if (!digest_is_valid(digest))
+                return berth_error_set(err, 0, "invalid digest \"%s\"", digest);
+        if (fstatat(bs->dirfd, digest_hex(digest), &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return berth_error_set(err, errno, "blob %s", digest);
+        *ret = (uint64_t)st.st_size;
+        return 0;
+}
+
+int blob_remove(blob_store *bs, const char *digest, berth_error **err)
+{
+        if (!digest_is_valid(digest))
+                return berth_error_set(err, 0, "invalid digest \"%s\"", digest);
+        if (unlinkat(bs->dirfd, digest_hex(digest), 0) < 0 && errno != ENOENT)
+                return berth_error_set(err, errno, "remove blob %s", digest);
+        return 0;
+}
+
+int blob_list(blob_store *bs, char ***ret, berth_error **err)
+{
+        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        int fd = openat(bs->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct dirent *de;
+
+        if (fd < 0 || !(d = fdopendir(fd))) {
+                if (fd >= 0)
+                        close(fd);
+                return berth_error_set(err, errno, "open %s", bs->dir);
+        }
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *dg = xasprintf("sha256:%s", de->d_name);
+                if (digest_is_valid(dg))
+                        strv_push(&l, dg);
+        }
+        *ret = TAKE_PTR(l);
+        if (!*ret)
+                *ret = xcalloc(1, sizeof(char *));
+        return 0;
+}
