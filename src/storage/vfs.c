@@ -170,8 +170,9 @@ static int copy_dir(int sfd, int dfd, const char *path, berth_error **err)
 
 static int vfs_mount(const char *dir, char *const *lowers, size_t n, berth_error **err)
 {
-        _cleanup_free_ char *merged = xasprintf("%s/merged", dir);
-        _cleanup_close_ int dfd = -EBADF;
+        _cleanup_free_ char *merged = xasprintf("%s/merged", dir),
+                            *stamp = xasprintf("%s/vfs-complete", dir);
+        _cleanup_close_ int dfd = -EBADF, stampfd = -EBADF;
         int r;
 
         r = fs_mkdir_p(merged, 0755, err);
@@ -181,11 +182,8 @@ static int vfs_mount(const char *dir, char *const *lowers, size_t n, berth_error
         if (dfd < 0)
                 return berth_error_set(err, errno, "open %s", merged);
         /* A copy made once stays: mounting again after an umount keeps the container's writes. */
-        if (faccessat(AT_FDCWD, dir, F_OK, 0) == 0) {
-                _cleanup_free_ char *stamp = xasprintf("%s/vfs-complete", dir);
-                if (access(stamp, F_OK) == 0)
-                        return 0;
-        }
+        if (access(stamp, F_OK) == 0)
+                return 0;
         for (size_t i = 0; i < n; i++) {
                 _cleanup_close_ int sfd = open(lowers[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (sfd < 0)
@@ -194,8 +192,10 @@ static int vfs_mount(const char *dir, char *const *lowers, size_t n, berth_error
                 if (r < 0)
                         return r;
         }
-        _cleanup_free_ char *stamp = xasprintf("%s/vfs-complete", dir);
-        return fs_write_file(stamp, "", 0, err);
+        stampfd = open(stamp, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (stampfd < 0)
+                return berth_error_set(err, errno, "create %s", stamp);
+        return 0;
 }
 
 static int vfs_umount(const char *dir, berth_error **err)

@@ -1,0 +1,118 @@
+/* The blob store keeps only verified, complete blobs under their digest. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "image/blob.h"
+#include "image/digest.h"
+#include "basic/fs.h"
+#include "image-tar-helper.h"
+
+static size_t count_files(const char *dir)
+{
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        size_t n = 0;
+
+        while (d && (de = readdir(d)))
+                n += de->d_name[0] != '.';
+        if (d)
+                closedir(d);
+        return n;
+}
+
+static void test_put_read(void **state)
+{
+        _cleanup_free_ char *root = test_tmpdir(), *dir = xasprintf("%s/blobs/sha256", root);
+        _cleanup_blob_store_ blob_store *bs = NULL;
+        _cleanup_free_ char *d = NULL, *back = NULL, *path = NULL;
+        size_t len;
+
+        assert_int_equal(blob_store_open(root, &bs, NULL), 0);
+        assert_int_equal(blob_put(bs, "hello", 5, NULL, &d, NULL), 0);
+        assert_string_equal(d, "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+        path = xasprintf("%s/2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824", dir);
+        assert_int_equal(access(path, F_OK), 0);
+        assert_true(blob_exists(bs, d));
+        assert_int_equal(blob_read(bs, d, 100, &back, &len, NULL), 0);
+        assert_int_equal(len, 5);
+        assert_memory_equal(back, "hello", 5);
+        test_rmdir(root);
+}
+
+static void test_mismatch_leaves_nothing(void **state)
+{
+        _cleanup_free_ char *root = test_tmpdir(), *dir = xasprintf("%s/blobs/sha256", root);
+        _cleanup_blob_store_ blob_store *bs = NULL;
+        _cleanup_error_ berth_error *err = NULL;
+        _cleanup_free_ char *other = digest_buffer("other", 5);
+
+        assert_int_equal(blob_store_open(root, &bs, NULL), 0);
+        assert_true(blob_put(bs, "hello", 5, other, NULL, &err) < 0);
+        assert_non_null(strstr(err->msg, "digest mismatch"));
+        assert_false(blob_exists(bs, other));
+        assert_int_equal(count_files(dir), 0);
+        test_rmdir(root);
+}
+
+static void test_uncommitted_invisible(void **state)
+{
+        _cleanup_free_ char *root = test_tmpdir(), *dir = xasprintf("%s/blobs/sha256", root);
+        _cleanup_blob_store_ blob_store *bs = NULL;
+        blob_writer *w = NULL;
+        _cleanup_error_ berth_error *err = NULL;
+
+        assert_int_equal(blob_store_open(root, &bs, NULL), 0);
+        assert_int_equal(blob_writer_new(bs, NULL, 3, &w, NULL), 0);
+        assert_int_equal(blob_writer_write(w, "ab", 2, NULL), 0);
+        /* Written but not committed: no name in the directory. */
+        assert_int_equal(count_files(dir), 0);
+        assert_true(blob_writer_write(w, "cd", 2, &err) < 0); /* more than the declared size */
+        blob_writer_free(w);
+        assert_int_equal(count_files(dir), 0);
+
+        /* Short of the declared size: refused at commit. */
+        berth_error_freep(&err);
+        assert_int_equal(blob_writer_new(bs, NULL, 3, &w, NULL), 0);
+        assert_int_equal(blob_writer_write(w, "ab", 2, NULL), 0);
+        assert_true(blob_writer_commit(w, NULL, NULL, &err) < 0);
+        blob_writer_free(w);
+        assert_int_equal(count_files(dir), 0);
+        test_rmdir(root);
+}
+
+static void test_damaged_blob_detected(void **state)
+{
+        _cleanup_free_ char *root = test_tmpdir();
+        _cleanup_blob_store_ blob_store *bs = NULL;
+        _cleanup_free_ char *d = NULL, *path = NULL, *back = NULL;
+        _cleanup_error_ berth_error *err = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        size_t len;
+
+        assert_int_equal(blob_store_open(root, &bs, NULL), 0);
+        assert_int_equal(blob_put(bs, "hello", 5, NULL, &d, NULL), 0);
+        path = blob_path(bs, d);
+        test_put_file(path, "jello", 5);
+        assert_true(blob_read(bs, d, 100, &back, &len, &err) < 0);
+        assert_non_null(strstr(err->msg, "damaged"));
+        assert_int_equal(blob_list(bs, &l, NULL), 0);
+        assert_int_equal(strv_length(l), 1);
+        assert_int_equal(blob_remove(bs, d, NULL), 0);
+        assert_false(blob_exists(bs, d));
+        test_rmdir(root);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_put_read),
+                cmocka_unit_test(test_mismatch_leaves_nothing),
+                cmocka_unit_test(test_uncommitted_invisible),
+                cmocka_unit_test(test_damaged_blob_detected),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
