@@ -125,6 +125,9 @@ static int save_layer(save_ctx *x, const char *blob, const char *diff_id, const 
         return r;
 }
 
+/* Full names ("docker.io/library/busybox:latest"): docker load shortens them itself, and podman
+ * would read a short one as localhost/busybox. Asked by name: that name only, as docker save
+ * does; by id: every name. */
 static json_t *repo_tags(const image_record *img, const char *asked)
 {
         _cleanup_image_ref_ image_ref *ref = NULL;
@@ -133,13 +136,9 @@ static json_t *repo_tags(const image_record *img, const char *asked)
 
         if (image_ref_parse(asked, &ref, NULL) >= 0)
                 key = image_ref_string(ref);
-        /* Asked by name: that name only, as docker save does; by id: every name. */
-        STRV_FOREACH (n, img->names) {
-                if (key && strv_contains(img->names, key) && !streq(*n, key))
-                        continue;
-                _cleanup_free_ char *familiar = image_ref_familiar_name(*n);
-                json_array_append_new(tags, json_string(familiar));
-        }
+        STRV_FOREACH (n, img->names)
+                if (!key || !strv_contains(img->names, key) || streq(*n, key))
+                        json_array_append_new(tags, json_string(*n));
         return tags;
 }
 

@@ -152,8 +152,8 @@ static int ensure_layers(commit_ctx *x, berth_error **err)
                 const char *parent = i > 0 ? x->chain_ids[i - 1] : NULL;
                 uint64_t size, tar_size;
                 x->chain_ids[i] = image_chain_id(parent, x->c->diff_ids[i]);
-                if (!blob_exists(x->s->blobs, x->m->layers[i].digest) &&
-                    !k->exists(k->userdata, x->chain_ids[i]))
+                /* Even when the layer is extracted already: save and push need the blob. */
+                if (!blob_exists(x->s->blobs, x->m->layers[i].digest))
                         return berth_error_set(err, ENOENT, "layer blob %s", x->m->layers[i].digest);
                 if (!k->exists(k->userdata, x->chain_ids[i])) {
                         r = unpack_layer(x, i, parent, err);

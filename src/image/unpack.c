@@ -180,8 +180,7 @@ static int clear_name(unpacker *u, int pfd, const char *name, bool keep_dir, boo
                 *ret_kept = true;
                 return 0;
         }
-        /* The cached parent may live below what is removed. */
-        invalidate_parent(u);
+        /* The cached parent is pfd itself, above what goes: it stays valid. */
         return fs_rm_rf_at(pfd, name, err);
 }
 
