@@ -190,6 +190,10 @@ static int read_archive(load_ctx *x, berth_error **err)
                 if (r < 0)
                         return r;
         }
+        if (x->o->progress) {
+                uint64_t done = (uint64_t) archive_filter_bytes(x->a, -1);
+                x->o->progress(x->o->progress_userdata, done, x->total > done ? x->total : done);
+        }
         return 0;
 }
 

@@ -171,3 +171,17 @@ expect_refused() {
         [[ "$output" =~ nosuch:\ no\ such\ image ]]
         [ -z "$(ls "$TESTDIR" | grep x.tar)" ]
 }
+
+@test "load shows progress on a terminal only" {
+        command -v script >/dev/null || skip "script (util-linux) is not installed"
+        import_busybox
+        berth save -o "$TESTDIR/b.tar" busybox
+        ROOT=$TESTDIR/root2
+        run script -qec "$BERTH_BIN --root $ROOT load -i $TESTDIR/b.tar" /dev/null
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ Loading\ [0-9.]+MB\ /\ [0-9.]+MB\ \(100%\) ]]
+        [[ "$output" =~ Loaded\ image:\ busybox:latest ]]
+        ROOT=$TESTDIR/root3
+        run berth load -i "$TESTDIR/b.tar"
+        [ "$output" = "Loaded image: busybox:latest" ]
+}
