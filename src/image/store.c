@@ -2,6 +2,7 @@
  * garbage collection of blobs and layers. */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/file.h>
 #include <time.h>
@@ -14,8 +15,9 @@
 #include "reference.h"
 #include "store.h"
 
-#define MANIFEST_MAX (4 * 1024 * 1024)
-#define CONFIG_MAX   (32 * 1024 * 1024)
+#define MANIFEST_MAX       (4 * 1024 * 1024)
+#define CONFIG_MAX         (32 * 1024 * 1024)
+#define UNPACK_MAX_THREADS 8
 
 static const char *const schema[] = {
         "CREATE TABLE images ("
@@ -104,11 +106,14 @@ typedef struct commit_ctx {
         image_manifest *m;
         image_config *c;
         char **chain_ids;
-        char **new_layers; /* removed again when the commit fails */
+        bool *created; /* layers this commit extracted: removed again when it fails */
+        size_t *todo, n_todo;
+        size_t next; /* the next todo entry a worker takes (atomic) */
+        bool failed; /* a worker failed: the others stop (atomic) */
         int64_t size;
 } commit_ctx;
 
-static int unpack_layer(commit_ctx *x, size_t i, const char *parent, berth_error **err)
+static int unpack_layer(commit_ctx *x, size_t i, berth_error **err)
 {
         layer_sink *k = &x->s->sink;
         const descriptor *d = &x->m->layers[i];
@@ -131,11 +136,76 @@ static int unpack_layer(commit_ctx *x, size_t i, const char *parent, berth_error
                 k->abort(k->userdata, token);
                 return berth_error_wrap(err, "unpack layer %s", d->digest);
         }
-        r = k->commit(k->userdata, token, x->chain_ids[i], parent, &res, err);
+        r = k->commit(k->userdata, token, x->chain_ids[i], i > 0 ? x->chain_ids[i - 1] : NULL, &res, err);
         if (r < 0)
                 return r;
-        strv_push(&x->new_layers, x->chain_ids[i]);
+        x->created[i] = true;
         return 0;
+}
+
+typedef struct unpack_worker {
+        commit_ctx *x;
+        pthread_t thread;
+        berth_error *err;
+        int r;
+} unpack_worker;
+
+/* Layers are independent directories: each worker takes the next missing one. Extraction is
+ * mostly file creation in the kernel, so it scales with the cores. */
+static void *unpack_worker_run(void *arg)
+{
+        unpack_worker *w = arg;
+        commit_ctx *x = w->x;
+
+        for (;;) {
+                size_t k = __atomic_fetch_add(&x->next, 1, __ATOMIC_SEQ_CST);
+                if (k >= x->n_todo || __atomic_load_n(&x->failed, __ATOMIC_SEQ_CST))
+                        return NULL;
+                w->r = unpack_layer(x, x->todo[k], &w->err);
+                if (w->r < 0) {
+                        __atomic_store_n(&x->failed, true, __ATOMIC_SEQ_CST);
+                        return NULL;
+                }
+        }
+}
+
+static int unpack_missing(commit_ctx *x, berth_error **err)
+{
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        size_t n = x->n_todo < (size_t)(cpus > 0 ? cpus : 1) ? x->n_todo : (size_t)(cpus > 0 ? cpus : 1);
+        unpack_worker *w;
+        size_t started = 0;
+        int r = 0;
+
+        if (n > UNPACK_MAX_THREADS)
+                n = UNPACK_MAX_THREADS;
+        if (n <= 1) {
+                unpack_worker one = {.x = x};
+                unpack_worker_run(&one);
+                if (one.r < 0)
+                        *err = one.err;
+                return one.r;
+        }
+        w = xcalloc(n, sizeof(*w));
+        for (size_t i = 0; i < n; i++) {
+                w[i].x = x;
+                if (pthread_create(&w[i].thread, NULL, unpack_worker_run, &w[i]) != 0)
+                        break;
+                started++;
+        }
+        if (started == 0)
+                unpack_worker_run(&w[0]);
+        for (size_t i = 0; i < (started ? started : 1); i++) {
+                if (started)
+                        pthread_join(w[i].thread, NULL);
+                if (w[i].r < 0 && r >= 0) {
+                        r = w[i].r;
+                        *err = TAKE_PTR(w[i].err);
+                }
+                berth_error_free(w[i].err);
+        }
+        free(w);
+        return r;
 }
 
 static int ensure_layers(commit_ctx *x, berth_error **err)
@@ -148,24 +218,23 @@ static int ensure_layers(commit_ctx *x, berth_error **err)
                 return berth_error_set(err, 0, "manifest lists %zu layers but the config has %zu diff ids",
                                        n, strv_length(x->c->diff_ids));
         x->chain_ids = xcalloc(n + 1, sizeof(char *));
+        x->created = xcalloc(n + 1, sizeof(bool));
+        x->todo = xcalloc(n + 1, sizeof(size_t));
         for (size_t i = 0; i < n; i++) {
-                const char *parent = i > 0 ? x->chain_ids[i - 1] : NULL;
-                uint64_t size, tar_size;
-                x->chain_ids[i] = image_chain_id(parent, x->c->diff_ids[i]);
+                x->chain_ids[i] = image_chain_id(i > 0 ? x->chain_ids[i - 1] : NULL, x->c->diff_ids[i]);
                 /* Even when the layer is extracted already: save and push need the blob. */
                 if (!blob_exists(x->s->blobs, x->m->layers[i].digest))
                         return berth_error_set(err, ENOENT, "layer blob %s", x->m->layers[i].digest);
-                if (!k->exists(k->userdata, x->chain_ids[i])) {
-                        r = unpack_layer(x, i, parent, err);
-                        if (r < 0)
-                                return r;
-                }
+                if (!k->exists(k->userdata, x->chain_ids[i]))
+                        x->todo[x->n_todo++] = i;
+        }
+        r = unpack_missing(x, err);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                uint64_t size, tar_size;
                 r = k->sizes(k->userdata, x->chain_ids[i], &size, &tar_size, err);
-                if (r < 0)
-                        return r;
                 x->size += (int64_t)size;
         }
-        return 0;
+        return r;
 }
 
 static int insert_image(commit_ctx *x, const char *manifest_digest, char *const *names, berth_error **err)
@@ -243,15 +312,16 @@ int image_store_commit(image_store *s, const char *manifest_digest, char *const 
         commit_ctx x = {.s = s};
         int r = commit_image(&x, manifest_digest, names, err);
 
-        if (r < 0)
-                STRV_FOREACH (l, x.new_layers)
-                        s->sink.remove(s->sink.userdata, *l, NULL);
+        for (size_t i = 0; r < 0 && x.created && i < x.m->n_layers; i++)
+                if (x.created[i])
+                        s->sink.remove(s->sink.userdata, x.chain_ids[i], NULL);
         if (r >= 0 && ret_id)
                 *ret_id = xstrdup(x.m->config.digest);
         manifest_free(x.m);
         image_config_free(x.c);
         strv_free(x.chain_ids);
-        strv_free(x.new_layers);
+        free(x.created);
+        free(x.todo);
         return r;
 }
 

@@ -108,7 +108,8 @@ char *layer_diff_path(layer_store *ls, const char *chain_id)
 
 int layer_begin(layer_store *ls, layer_tx **ret, berth_error **err)
 {
-        _cleanup_free_ char *name = xasprintf(TMP_PREFIX "%d-%u", (int)getpid(), ls->counter++);
+        _cleanup_free_ char *name = xasprintf(TMP_PREFIX "%d-%u", (int)getpid(),
+                                              __atomic_fetch_add(&ls->counter, 1, __ATOMIC_SEQ_CST));
         _cleanup_free_ char *diff = xasprintf("%s/diff", name);
         layer_tx *tx;
         int fd;
