@@ -14,6 +14,7 @@ setup() {
 }
 
 teardown() {
+        stop_dockerd
         [ -n "${TESTDIR:-}" ] && command -v podman >/dev/null && "${P[@]}" rm -af >/dev/null 2>&1
         image_teardown
 }
@@ -109,4 +110,50 @@ check_busybox_rootfs() {
         [ "${lines[0]}" = ran-in-podman ]
         # And skopeo reads it too.
         command -v skopeo >/dev/null && skopeo inspect docker-archive:"$TESTDIR/b.tar":docker.io/library/busybox:latest >/dev/null
+}
+
+# A private dockerd (Debian's docker.io): its own data root, exec root and socket, no bridge, no
+# iptables. Only load, inspect and save: no container, so no cgroup or shim. What dockerd puts
+# outside its roots (/etc/docker/key.json, /run/docker) is removed if it was not there before.
+start_dockerd() {
+        command -v dockerd >/dev/null || skip "dockerd is not installed (apt-get install -y docker.io)"
+        [ -e /etc/docker/key.json ] && KEEP_KEY=1 || KEEP_KEY=
+        [ -e /run/docker ] && KEEP_RUN=1 || KEEP_RUN=
+        D=$TESTDIR/dockerd
+        mkdir -p "$D"
+        dockerd --data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/pid" -H "unix://$D/sock" \
+                --bridge none --iptables=false --ip6tables=false --storage-driver vfs >"$D/log" 2>&1 &
+        DOCKERD_PID=$!
+        export DOCKER_HOST=unix://$D/sock
+        for _ in $(seq 100); do /usr/bin/docker version >/dev/null 2>&1 && return 0; sleep 0.1; done
+        fail "dockerd did not start: $(tail -3 "$D/log")"
+}
+
+stop_dockerd() {
+        [ -n "${DOCKERD_PID:-}" ] || return 0
+        kill "$DOCKERD_PID" 2>/dev/null
+        for _ in $(seq 100); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.1; done
+        [ -n "$KEEP_KEY" ] || rm -f /etc/docker/key.json
+        [ -n "$KEEP_RUN" ] || rm -rf /run/docker
+        DOCKERD_PID=
+}
+
+@test "docker load accepts berth save, and docker save loads into berth" {
+        start_dockerd
+        import_busybox
+        berth tag busybox localhost/bb:2
+        berth save -o "$TESTDIR/b.tar" busybox localhost/bb:2
+        run /usr/bin/docker load -i "$TESTDIR/b.tar"
+        [ "$status" -eq 0 ] || { stop_dockerd; fail "$output"; }
+        [ "${lines[0]}" = "Loaded image: busybox:latest" ]
+        [ "${lines[1]}" = "Loaded image: localhost/bb:2" ]
+        [ "$(/usr/bin/docker image inspect -f '{{.Id}}' busybox)" = "$(berth images -q --no-trunc | head -1)" ]
+        /usr/bin/docker tag busybox docker.io/library/from-docker:1
+        /usr/bin/docker save -o "$TESTDIR/d.tar" from-docker:1
+        stop_dockerd
+        ROOT=$TESTDIR/root2
+        run berth load -i "$TESTDIR/d.tar"
+        [ "$status" -eq 0 ] || fail "$output"
+        [ "$output" = "Loaded image: from-docker:1" ]
+        check_busybox_rootfs from-docker:1
 }
