@@ -48,6 +48,11 @@ teardown() {
         [ "$(berth image inspect -f '{{.Id}}' docker.io/library/busybox:latest)" = "$id" ]
         [ "$(berth image inspect -f '{{.Id}}' "${id:7:5}")" = "$id" ]
         [ "$(berth image inspect -f '{{.Id}}' "$id")" = "$id" ]
+        # name@digest: the manifest digest of an image with that name.
+        d=$(berth image inspect -f '{{.Manifest.Digest}}' busybox)
+        [ "$(berth image inspect -f '{{.Id}}' "busybox@$d")" = "$id" ]
+        run berth image inspect "other@$d"
+        [ "$status" -eq 125 ]
 }
 
 @test "import --change sets the config fields" {
