@@ -103,9 +103,12 @@ static int link_tmpfile(blob_writer *w, const char *name, berth_error **err)
         char proc[64];
 
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->fd);
-        if (linkat(AT_FDCWD, proc, w->bs->dirfd, name, AT_SYMLINK_FOLLOW) == 0 || errno == EEXIST)
-                return 0;
-        return berth_error_set(err, errno, "link blob %s/%s", w->bs->dir, name);
+        if (linkat(AT_FDCWD, proc, w->bs->dirfd, name, AT_SYMLINK_FOLLOW) < 0 && errno != EEXIST)
+                return berth_error_set(err, errno, "link blob %s/%s", w->bs->dir, name);
+        /* The name survives a power loss before anything that refers to the blob. */
+        if (fsync(w->bs->dirfd) < 0)
+                return berth_error_set(err, errno, "sync %s", w->bs->dir);
+        return 0;
 }
 
 int blob_writer_commit(blob_writer *w, char **ret_digest, uint64_t *ret_size, berth_error **err)

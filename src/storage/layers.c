@@ -193,6 +193,9 @@ int layer_commit(layer_store *ls, layer_tx *tx, const layer_info *info, berth_er
                 return r;
         }
         tx_free(tx);
+        /* The new name survives a power loss before the database row that refers to it. */
+        if (fsync(ls->dirfd) < 0)
+                return berth_error_set(err, errno, "sync %s", ls->dir);
         return 0;
 }
 
