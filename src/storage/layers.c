@@ -26,8 +26,7 @@ struct layer_tx {
 
 static const char *chain_hex(const char *chain_id)
 {
-        const char *c = strchr(chain_id, ':');
-        return c ? c + 1 : chain_id;
+        return strneq(chain_id, "sha256:", 7) ? chain_id + 7 : chain_id;
 }
 
 static bool hex_name_valid(const char *s)
@@ -95,10 +94,13 @@ void layer_store_free(layer_store *ls)
 
 bool layer_exists(layer_store *ls, const char *chain_id)
 {
-        _cleanup_free_ char *p = xasprintf("%s/layer.json", chain_hex(chain_id));
+        const char *hex = chain_hex(chain_id);
+        _cleanup_free_ char *p = NULL;
 
-        return hex_name_valid(chain_hex(chain_id)) &&
-               faccessat(ls->dirfd, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+        if (!hex_name_valid(hex))
+                return false;
+        p = xasprintf("%s/layer.json", hex);
+        return faccessat(ls->dirfd, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 char *layer_diff_path(layer_store *ls, const char *chain_id)
@@ -209,15 +211,16 @@ void layer_info_clear(layer_info *i)
 
 int layer_get_info(layer_store *ls, const char *chain_id, layer_info *ret, berth_error **err)
 {
-        _cleanup_free_ char *p = xasprintf("%s/layer.json", chain_hex(chain_id));
-        _cleanup_free_ char *buf = NULL;
+        const char *hex = chain_hex(chain_id);
+        _cleanup_free_ char *p = NULL, *buf = NULL;
         _cleanup_json_ json_t *j = NULL;
         layer_info i = {};
         size_t len;
         int r;
 
-        if (!hex_name_valid(chain_hex(chain_id)))
+        if (!hex_name_valid(hex))
                 return berth_error_set(err, 0, "invalid chain id \"%s\"", chain_id);
+        p = xasprintf("%s/layer.json", hex);
         r = fs_read_file_at(ls->dirfd, p, &buf, &len, err);
         if (r < 0)
                 return berth_error_wrap(err, "layer %s", chain_id);

@@ -40,6 +40,15 @@ static json_t *graph_driver(berth_ctx *ctx, const image_record *img)
         return json_pack("{s:s, s:o}", "Name", ctx->driver->name, "Data", data);
 }
 
+/* A new reference to v, or fallback (already a new reference) when v is missing. */
+static json_t *member_or(json_t *v, json_t *fallback)
+{
+        if (!v)
+                return fallback;
+        json_decref(fallback);
+        return json_incref(v);
+}
+
 static json_t *inspect_one(berth_ctx *ctx, const image_record *img, const image_config *c)
 {
         json_t *cj = c->json, *digests, *tags = repo_tags_and_digests(img, &digests);
@@ -52,10 +61,11 @@ static json_t *inspect_one(berth_ctx *ctx, const image_record *img, const image_
         json_object_set_new(o, "RepoTags", tags);
         json_object_set_new(o, "RepoDigests", digests);
         json_object_set_new(o, "Parent", json_string(""));
-        json_object_set(o, "Comment", json_object_get(cj, "comment") ?: json_string(""));
+        json_object_set_new(o, "Comment", member_or(json_object_get(cj, "comment"), json_string("")));
         json_object_set_new(o, "Created", json_string(created));
-        json_object_set(o, "DockerVersion", json_object_get(cj, "docker_version") ?: json_string(""));
-        json_object_set(o, "Author", json_object_get(cj, "author") ?: json_string(""));
+        json_object_set_new(o, "DockerVersion",
+                            member_or(json_object_get(cj, "docker_version"), json_string("")));
+        json_object_set_new(o, "Author", member_or(json_object_get(cj, "author"), json_string("")));
         json_object_set(o, "Config", config ? config : json_null());
         json_object_set_new(o, "Architecture", json_string(strempty(c->arch)));
         if (json_object_get(cj, "variant"))
@@ -66,7 +76,7 @@ static json_t *inspect_one(berth_ctx *ctx, const image_record *img, const image_
         json_object_set_new(o, "RootFS",
                             json_pack("{s:s, s:O}", "Type", "layers", "Layers",
                                       json_object_get(json_object_get(cj, "rootfs"), "diff_ids")));
-        json_object_set(o, "History", json_object_get(cj, "history") ?: json_array());
+        json_object_set_new(o, "History", member_or(json_object_get(cj, "history"), json_array()));
         json_object_set_new(o, "Manifest",
                             json_pack("{s:s, s:s}", "Digest", img->manifest_digest, "MediaType",
                                       img->manifest_media_type));
