@@ -6,7 +6,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include "basic/db.h"
+#include "image/archives.h"
+#include "storage/layers.h"
 #include "image-tar-helper.h"
 
 static char *tmp;
@@ -101,6 +106,103 @@ static void test_transaction_all_or_nothing(void **state)
         db_rollback(d); /* no transaction open: harmless */
 }
 
+/* The layer store behind the image store, as the CLI wires it. */
+static bool s_exists(void *ud, const char *c)
+{
+        return layer_exists(ud, c);
+}
+static int s_begin(void *ud, int *fd, void **tok, berth_error **err)
+{
+        layer_tx *tx;
+        int r = layer_begin(ud, &tx, err);
+        if (r >= 0) {
+                *fd = layer_tx_dirfd(tx);
+                *tok = tx;
+        }
+        return r;
+}
+static int s_commit(void *ud, void *tok, const char *c, const char *p, const unpack_result *res,
+                    berth_error **err)
+{
+        layer_info i = {.chain_id = (char *)c,
+                        .diff_id = (char *)res->diff_id,
+                        .parent = (char *)p,
+                        .size = res->content_bytes,
+                        .tar_size = res->tar_size};
+        return layer_commit(ud, tok, &i, err);
+}
+static void s_abort(void *ud, void *tok)
+{
+        layer_abort(ud, tok);
+}
+static int s_sizes(void *ud, const char *c, uint64_t *size, uint64_t *tar, berth_error **err)
+{
+        layer_info i;
+        int r = layer_get_info(ud, c, &i, err);
+        if (r >= 0) {
+                *size = i.size;
+                *tar = i.tar_size;
+                layer_info_clear(&i);
+        }
+        return r;
+}
+static int s_list(void *ud, char ***ret, berth_error **err)
+{
+        return layer_list(ud, ret, err);
+}
+static int s_remove(void *ud, const char *c, berth_error **err)
+{
+        return layer_remove(ud, c, err);
+}
+
+static const char *used_id;
+static bool in_use(void *ud, const char *id)
+{
+        return used_id && streq(id, used_id);
+}
+
+static void test_in_use_hook(void **state)
+{
+        const tar_entry rootfs[] = {{.path = "bin/sh", .data = "#!"}, {.path = "etc/motd", .data = "hi"}};
+        _cleanup_free_ char *tar = xasprintf("%s/rootfs.tar", tmp), *id = NULL;
+        _cleanup_layer_store_ layer_store *ls = NULL;
+        _cleanup_image_store_ image_store *s = NULL;
+        _cleanup_error_ berth_error *err = NULL;
+        _cleanup_strv_free_ char **untagged = NULL, **deleted = NULL;
+        _cleanup_image_record_ image_record *img = NULL;
+        image_import_options o = {.name = "box:1", .source = tar};
+        _cleanup_close_ int fd = -EBADF;
+
+        tar_write(tar, "none", rootfs, ELEMENTSOF(rootfs));
+        assert_int_equal(layer_store_open(tmp, &ls, NULL), 0);
+        layer_sink sink = {ls, s_exists, s_begin, s_commit, s_abort, s_sizes, s_list, s_remove};
+        assert_int_equal(image_store_open(tmp, &sink, &s, NULL), 0);
+        s->in_use = in_use;
+        fd = open(tar, O_RDONLY | O_CLOEXEC);
+        o.fd = fd;
+        assert_int_equal(image_import(s, &o, &id, NULL), 0);
+        used_id = id;
+        /* In use: refused, the image stays whole. */
+        assert_true(image_store_remove(s, "box:1", false, &untagged, &deleted, &err) < 0);
+        assert_non_null(strstr(err->msg, "a container uses it"));
+        assert_int_equal(image_store_resolve(s, "box:1", &img, NULL), 0);
+        /* Forced: the name goes, the image stays for its container. */
+        assert_int_equal(image_store_remove(s, "box:1", true, &untagged, &deleted, NULL), 0);
+        assert_string_equal(untagged[0], "docker.io/library/box:1");
+        assert_null(deleted);
+        image_record_free(TAKE_PTR(img));
+        assert_int_equal(image_store_get(s, id, &img, NULL), 0);
+        assert_null(img->names);
+        assert_true(layer_exists(ls, img->chain_ids[0]));
+        /* prune -a keeps it while it is used, removes it after. */
+        assert_int_equal(image_store_prune(s, true, &deleted, NULL, NULL), 0);
+        assert_null(deleted);
+        used_id = NULL;
+        assert_int_equal(image_store_prune(s, true, &deleted, NULL, NULL), 0);
+        assert_string_equal(deleted[0], id);
+        assert_false(layer_exists(ls, img->chain_ids[0]));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -109,6 +211,7 @@ int main(void)
                 T(test_wal_and_versions),
                 T(test_failed_migration_rolls_back),
                 T(test_transaction_all_or_nothing),
+                T(test_in_use_hook),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
