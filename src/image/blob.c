@@ -1,6 +1,10 @@
-/* Blob store: O_TMPFILE + linkat, so only verified, complete blobs ever get a name. */
+/* Blob store: O_TMPFILE + linkat, so only verified, complete blobs ever get a name. On a file
+ * system without O_TMPFILE, a named ".tmp-<pid>-<n>" file renamed into place instead; those of
+ * dead processes are removed when the store is opened. */
 #include <fcntl.h>
+#include <dirent.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,9 +13,13 @@
 #include "blob.h"
 #include "digest.h"
 
+#define TMP_PREFIX ".tmp-"
+
 struct blob_store {
         char *dir; /* ROOT/blobs/sha256 */
         int dirfd;
+        unsigned counter;
+        bool no_tmpfile;
 };
 
 struct blob_writer {
@@ -21,7 +29,31 @@ struct blob_writer {
         uint64_t size;
         char *expected;
         int64_t expected_size;
+        char *tmp_name; /* the fallback's named temporary file, NULL with O_TMPFILE */
 };
+
+/* Named temporary files of processes that are gone (the fallback without O_TMPFILE). */
+static void remove_leftovers(blob_store *bs)
+{
+        int fd = openat(bs->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        while ((de = readdir(d))) {
+                long pid;
+                if (!strneq(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)))
+                        continue;
+                pid = strtol(de->d_name + strlen(TMP_PREFIX), NULL, 10);
+                if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+                        continue;
+                unlinkat(bs->dirfd, de->d_name, 0);
+        }
+}
 
 int blob_store_open(const char *root, blob_store **ret, berth_error **err)
 {
@@ -38,6 +70,7 @@ int blob_store_open(const char *root, blob_store **ret, berth_error **err)
         bs = xcalloc(1, sizeof(*bs));
         bs->dir = TAKE_PTR(dir);
         bs->dirfd = fd;
+        remove_leftovers(bs);
         *ret = bs;
         return 0;
 }
@@ -50,6 +83,11 @@ void blob_store_free(blob_store *bs)
                 close(bs->dirfd);
         free(bs->dir);
         free(bs);
+}
+
+void blob_store_disable_tmpfile(blob_store *bs)
+{
+        bs->no_tmpfile = true;
 }
 
 char *blob_path(blob_store *bs, const char *digest)
@@ -68,10 +106,18 @@ int blob_writer_new(blob_store *bs, const char *expected, int64_t expected_size,
                 if (r < 0)
                         return r;
         }
-        fd = openat(bs->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return berth_error_set(err, errno, "create blob in %s", bs->dir);
         w = xcalloc(1, sizeof(*w));
+        fd = bs->no_tmpfile ? -1 : openat(bs->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+        if (fd < 0 && (bs->no_tmpfile || errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+                w->tmp_name = xasprintf(TMP_PREFIX "%d-%u", (int)getpid(),
+                                        __atomic_fetch_add(&bs->counter, 1, __ATOMIC_SEQ_CST));
+                fd = openat(bs->dirfd, w->tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        }
+        if (fd < 0) {
+                free(w->tmp_name);
+                free(w);
+                return berth_error_set(err, errno, "create blob in %s", bs->dir);
+        }
         w->bs = bs;
         w->fd = fd;
         w->g = digester_new();
@@ -102,9 +148,15 @@ static int link_tmpfile(blob_writer *w, const char *name, berth_error **err)
 {
         char proc[64];
 
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->fd);
-        if (linkat(AT_FDCWD, proc, w->bs->dirfd, name, AT_SYMLINK_FOLLOW) < 0 && errno != EEXIST)
-                return berth_error_set(err, errno, "link blob %s/%s", w->bs->dir, name);
+        if (w->tmp_name) {
+                if (renameat(w->bs->dirfd, w->tmp_name, w->bs->dirfd, name) < 0)
+                        return berth_error_set(err, errno, "rename blob %s/%s", w->bs->dir, name);
+                free(TAKE_PTR(w->tmp_name));
+        } else {
+                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->fd);
+                if (linkat(AT_FDCWD, proc, w->bs->dirfd, name, AT_SYMLINK_FOLLOW) < 0 && errno != EEXIST)
+                        return berth_error_set(err, errno, "link blob %s/%s", w->bs->dir, name);
+        }
         /* The name survives a power loss before anything that refers to the blob. */
         if (fsync(w->bs->dirfd) < 0)
                 return berth_error_set(err, errno, "sync %s", w->bs->dir);
@@ -142,6 +194,9 @@ void blob_writer_free(blob_writer *w)
                 return;
         if (w->fd >= 0)
                 close(w->fd);
+        if (w->tmp_name)
+                unlinkat(w->bs->dirfd, w->tmp_name, 0);
+        free(w->tmp_name);
         digester_free(w->g);
         free(w->expected);
         free(w);

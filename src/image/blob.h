@@ -21,6 +21,9 @@ static inline void blob_store_freep(blob_store **bs)
 }
 #define _cleanup_blob_store_ _cleanup_(blob_store_freep)
 
+/* Use the named-temporary-file fallback as on a file system without O_TMPFILE (for tests). */
+void blob_store_disable_tmpfile(blob_store *bs);
+
 /* expected: the digest the content must have, or NULL to accept any (named by its own digest).
  * expected_size: -1 when unknown. */
 int blob_writer_new(blob_store *bs, const char *expected, int64_t expected_size, blob_writer **ret,

@@ -11,14 +11,15 @@
 #include "basic/fs.h"
 #include "image-tar-helper.h"
 
-static size_t count_files(const char *dir)
+/* Every entry, dot files included. */
+static size_t count_all(const char *dir)
 {
         DIR *d = opendir(dir);
         struct dirent *de;
         size_t n = 0;
 
         while (d && (de = readdir(d)))
-                n += de->d_name[0] != '.';
+                n += !streq(de->d_name, ".") && !streq(de->d_name, "..");
         if (d)
                 closedir(d);
         return n;
@@ -54,7 +55,7 @@ static void test_mismatch_leaves_nothing(void **state)
         assert_true(blob_put(bs, "hello", 5, other, NULL, &err) < 0);
         assert_non_null(strstr(err->msg, "digest mismatch"));
         assert_false(blob_exists(bs, other));
-        assert_int_equal(count_files(dir), 0);
+        assert_int_equal(count_all(dir), 0);
         test_rmdir(root);
 }
 
@@ -69,10 +70,10 @@ static void test_uncommitted_invisible(void **state)
         assert_int_equal(blob_writer_new(bs, NULL, 3, &w, NULL), 0);
         assert_int_equal(blob_writer_write(w, "ab", 2, NULL), 0);
         /* Written but not committed: no name in the directory. */
-        assert_int_equal(count_files(dir), 0);
+        assert_int_equal(count_all(dir), 0);
         assert_true(blob_writer_write(w, "cd", 2, &err) < 0); /* more than the declared size */
         blob_writer_free(w);
-        assert_int_equal(count_files(dir), 0);
+        assert_int_equal(count_all(dir), 0);
 
         /* Short of the declared size: refused at commit. */
         berth_error_freep(&err);
@@ -80,7 +81,7 @@ static void test_uncommitted_invisible(void **state)
         assert_int_equal(blob_writer_write(w, "ab", 2, NULL), 0);
         assert_true(blob_writer_commit(w, NULL, NULL, &err) < 0);
         blob_writer_free(w);
-        assert_int_equal(count_files(dir), 0);
+        assert_int_equal(count_all(dir), 0);
         test_rmdir(root);
 }
 
@@ -106,6 +107,40 @@ static void test_damaged_blob_detected(void **state)
         test_rmdir(root);
 }
 
+static void test_fallback_without_tmpfile(void **state)
+{
+        _cleanup_free_ char *root = test_tmpdir(), *dir = xasprintf("%s/blobs/sha256", root);
+        _cleanup_free_ char *stale = NULL, *d = NULL;
+        _cleanup_blob_store_ blob_store *bs = NULL, *again = NULL;
+        blob_writer *w = NULL;
+
+        assert_int_equal(blob_store_open(root, &bs, NULL), 0);
+        blob_store_disable_tmpfile(bs);
+        assert_int_equal(blob_writer_new(bs, NULL, -1, &w, NULL), 0);
+        assert_int_equal(blob_writer_write(w, "hello", 5, NULL), 0);
+        /* Not committed: only a temporary name, which no reader takes for a blob. */
+        _cleanup_strv_free_ char **l = NULL;
+        assert_int_equal(count_all(dir), 1);
+        assert_int_equal(blob_list(bs, &l, NULL), 0);
+        assert_int_equal(strv_length(l), 0);
+        assert_int_equal(blob_writer_commit(w, &d, NULL, NULL), 0);
+        blob_writer_free(w);
+        assert_true(blob_exists(bs, d));
+        assert_int_equal(count_all(dir), 1);
+        /* Dropped uncommitted: its temporary file goes. */
+        assert_int_equal(blob_writer_new(bs, NULL, -1, &w, NULL), 0);
+        assert_int_equal(count_all(dir), 2);
+        blob_writer_free(w);
+        assert_int_equal(count_all(dir), 1);
+        /* A writer killed half-way (a dead pid) leaves one; the next open removes it. */
+        stale = xasprintf("%s/.tmp-999999999-0", dir);
+        test_put_file(stale, "half", 4);
+        assert_int_equal(blob_store_open(root, &again, NULL), 0);
+        assert_int_not_equal(access(stale, F_OK), 0);
+        assert_int_equal(count_all(dir), 1);
+        test_rmdir(root);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -113,6 +148,7 @@ int main(void)
                 cmocka_unit_test(test_mismatch_leaves_nothing),
                 cmocka_unit_test(test_uncommitted_invisible),
                 cmocka_unit_test(test_damaged_blob_detected),
+                cmocka_unit_test(test_fallback_without_tmpfile),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
