@@ -30,6 +30,7 @@ struct blob_writer {
         char *expected;
         int64_t expected_size;
         char *tmp_name; /* the fallback's named temporary file, NULL with O_TMPFILE */
+        bool existed;   /* commit found the blob stored already */
 };
 
 /* Named temporary files of processes that are gone (the fallback without O_TMPFILE). */
@@ -139,6 +140,11 @@ int blob_writer_write(blob_writer *w, const void *buf, size_t len, berth_error *
         return 0;
 }
 
+bool blob_writer_existed(const blob_writer *w)
+{
+        return w->existed;
+}
+
 uint64_t blob_writer_size(const blob_writer *w)
 {
         return w->size;
@@ -154,8 +160,11 @@ static int link_tmpfile(blob_writer *w, const char *name, berth_error **err)
                 free(TAKE_PTR(w->tmp_name));
         } else {
                 snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->fd);
-                if (linkat(AT_FDCWD, proc, w->bs->dirfd, name, AT_SYMLINK_FOLLOW) < 0 && errno != EEXIST)
-                        return berth_error_set(err, errno, "link blob %s/%s", w->bs->dir, name);
+                if (linkat(AT_FDCWD, proc, w->bs->dirfd, name, AT_SYMLINK_FOLLOW) < 0) {
+                        if (errno != EEXIST)
+                                return berth_error_set(err, errno, "link blob %s/%s", w->bs->dir, name);
+                        w->existed = true;
+                }
         }
         /* The name survives a power loss before anything that refers to the blob. */
         if (fsync(w->bs->dirfd) < 0)

@@ -31,6 +31,8 @@ int blob_writer_new(blob_store *bs, const char *expected, int64_t expected_size,
 int blob_writer_write(blob_writer *w, const void *buf, size_t len, berth_error **err);
 /* Verify, fsync and link. ret_digest (caller frees) and ret_size may be NULL. */
 int blob_writer_commit(blob_writer *w, char **ret_digest, uint64_t *ret_size, berth_error **err);
+/* After commit: the blob was stored already (by an earlier writer). */
+bool blob_writer_existed(const blob_writer *w);
 /* Bytes written so far. */
 uint64_t blob_writer_size(const blob_writer *w);
 /* Drops an uncommitted blob without a trace. */

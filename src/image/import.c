@@ -71,6 +71,7 @@ typedef struct import_ctx {
         char **new_blobs;
         char *layer_digest;
         uint64_t layer_size;
+        bool layer_created;
         unpack_result res;
 } import_ctx;
 
@@ -95,12 +96,15 @@ static int import_layer(import_ctx *x, berth_error **err)
                 k->abort(k->userdata, token);
                 return r;
         }
-        strv_push(&x->new_blobs, x->layer_digest);
+        if (!blob_writer_existed(w))
+                strv_push(&x->new_blobs, x->layer_digest);
         if (k->exists(k->userdata, x->res.diff_id)) {
                 k->abort(k->userdata, token);
                 return 0;
         }
-        return k->commit(k->userdata, token, x->res.diff_id, NULL, &x->res, err);
+        r = k->commit(k->userdata, token, x->res.diff_id, NULL, &x->res, err);
+        x->layer_created = r >= 0;
+        return r;
 }
 
 static int import_image(import_ctx *x, char **ret_id, berth_error **err)
@@ -150,10 +154,8 @@ int image_import(image_store *s, const image_import_options *o, char **ret_id, b
 
         if (r < 0) {
                 image_store_gc_blobs(s, x.new_blobs);
-                if (x.layer_digest && s->sink.exists(s->sink.userdata, x.res.diff_id)) {
-                        /* only when no image uses it: the gc knows */
-                        image_store_gc(s, NULL, NULL);
-                }
+                if (x.layer_created)
+                        s->sink.remove(s->sink.userdata, x.res.diff_id, NULL);
         }
         free(x.layer_digest);
         strv_free(x.new_blobs);

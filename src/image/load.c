@@ -130,12 +130,10 @@ static int read_to_blob(load_ctx *x, archive_file *f, int64_t size, berth_error 
         }
         if (r != ARCHIVE_EOF)
                 return berth_error_set(err, 0, "%s: %s", f->name, archive_error_string(x->a));
-        bool existed = false;
         r = blob_writer_commit(w, &f->digest, NULL, err);
         if (r < 0)
                 return berth_error_wrap(err, "%s", f->name);
-        existed = strv_contains(x->new_blobs, f->digest);
-        if (!existed)
+        if (!blob_writer_existed(w) && !strv_contains(x->new_blobs, f->digest))
                 strv_push(&x->new_blobs, f->digest);
         return 0;
 }
@@ -191,7 +189,7 @@ static int read_archive(load_ctx *x, berth_error **err)
                         return r;
         }
         if (x->o->progress) {
-                uint64_t done = (uint64_t) archive_filter_bytes(x->a, -1);
+                uint64_t done = (uint64_t)archive_filter_bytes(x->a, -1);
                 x->o->progress(x->o->progress_userdata, done, x->total > done ? x->total : done);
         }
         return 0;
