@@ -237,5 +237,11 @@ teardown() {
         [[ "$output" =~ ^berth:\ .*/nonexistent:\ No\ such\ file ]]
         run berth --storage-driver zfs images
         [ "$status" -eq 125 ]
+        # A broken tarball: nothing of it stays (blob, layer or image).
+        gzip -c "$(busybox_tar)" | head -c 500000 >"$TESTDIR/broken.tar.gz"
+        run berth import "$TESTDIR/broken.tar.gz" broken
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
         [ "$(store_listing)" = "$before" ]
+        ! ls -a "$ROOT/layers" "$ROOT/blobs/sha256" | grep -q '^\.tmp' || false
 }
