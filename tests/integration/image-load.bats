@@ -185,3 +185,20 @@ expect_refused() {
         run berth load -i "$TESTDIR/b.tar"
         [ "$output" = "Loaded image: busybox:latest" ]
 }
+
+@test "save writes compressed layers uncompressed, with the same image id" {
+        make_layers
+        "$MAKE_ARCHIVE" --format oci --gzip --name gz:1 "$TESTDIR/gz.tar" "$L1" "$L2"
+        berth load -i "$TESTDIR/gz.tar"
+        id=$(berth image inspect -f '{{.Id}}' gz:1)
+        berth save -o "$TESTDIR/saved.tar" gz:1
+        # docker-archive layers are plain tars whose digest is the diff id.
+        for l in $(tar -tf "$TESTDIR/saved.tar" | grep layer.tar); do
+                tar -xOf "$TESTDIR/saved.tar" "$l" | tar -t >/dev/null
+                [ "$(tar -xOf "$TESTDIR/saved.tar" "$l" | sha256sum | cut -c1-64)" = "${l%/layer.tar}" ]
+        done
+        ROOT=$TESTDIR/root2
+        berth load -i "$TESTDIR/saved.tar"
+        [ "$(berth image inspect -f '{{.Id}}' gz:1)" = "$id" ]
+        check_two_layer_rootfs gz:1
+}
