@@ -82,6 +82,15 @@ check_two_layer_rootfs() {
         [ "$(berth image inspect -f '{{.Id}}' two:docker)" = "$(berth image inspect -f '{{.Id}}' two:oci)" ]
 }
 
+@test "layers named through symlinks, as older docker save writes them" {
+        make_layers
+        "$MAKE_ARCHIVE" --format docker --fault symlinked-layers --name linked:1 "$TESTDIR/l.tar" "$L1" "$L2"
+        tar -tvf "$TESTDIR/l.tar" | grep -q '^l.*alias1/layer.tar -> ../'
+        run berth load -i "$TESTDIR/l.tar"
+        [ "$status" -eq 0 ] || fail "$output"
+        check_two_layer_rootfs linked:1
+}
+
 @test "an index selects linux/amd64, or --platform" {
         make_layers
         "$MAKE_ARCHIVE" --format oci --fault multi-arch --name multi:1 "$TESTDIR/multi.tar" "$L1" "$L2"
