@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "basic/fs.h"
@@ -31,6 +32,7 @@ struct blob_writer {
         int64_t expected_size;
         char *tmp_name; /* the fallback's named temporary file, NULL with O_TMPFILE */
         bool existed;   /* commit found the blob stored already */
+        bool keep;      /* a resumable partial file: kept when the writer goes uncommitted */
 };
 
 /* Named temporary files of processes that are gone (the fallback without O_TMPFILE). */
@@ -128,6 +130,78 @@ int blob_writer_new(blob_store *bs, const char *expected, int64_t expected_size,
         return 0;
 }
 
+/* Feed what a previous writer left in the partial file to the digester. */
+static int rehash_partial(blob_writer *w, berth_error **err)
+{
+        _cleanup_free_ char *buf = xmalloc(256 * 1024);
+        ssize_t n;
+
+        while ((n = read(w->fd, buf, 256 * 1024)) > 0) {
+                digester_update(w->g, buf, (size_t)n);
+                w->size += (uint64_t)n;
+        }
+        if (n < 0)
+                return berth_error_set(err, errno, "read partial blob %s", w->expected);
+        if (w->expected_size >= 0 && w->size > (uint64_t)w->expected_size) {
+                w->keep = false;
+                return berth_error_set(err, 0, "partial blob %s: longer than its size", w->expected);
+        }
+        return 0;
+}
+
+int blob_writer_resume(blob_store *bs, const char *expected, int64_t expected_size, blob_writer **ret,
+                       uint64_t *ret_offset, berth_error **err)
+{
+        _cleanup_blob_writer_ blob_writer *w = NULL;
+        int r = digest_check(expected, "blob", err);
+
+        if (r < 0)
+                return r;
+        w = xcalloc(1, sizeof(*w));
+        w->bs = bs;
+        w->g = digester_new();
+        w->expected = xstrdup(expected);
+        w->expected_size = expected_size;
+        w->tmp_name = xasprintf(".partial-%s", digest_hex(expected));
+        w->fd = openat(bs->dirfd, w->tmp_name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (w->fd < 0)
+                return berth_error_set(err, errno, "open partial blob %s", expected);
+        w->keep = true; /* never remove it from here: it may be another writer's */
+        /* One writer at a time; the lock goes with the fd when a process dies. */
+        if (flock(w->fd, LOCK_EX | LOCK_NB) < 0)
+                return berth_error_set(err, errno == EWOULDBLOCK ? EBUSY : errno,
+                                       "blob %s: written by another process", expected);
+        r = rehash_partial(w, err);
+        if (r < 0)
+                return r;
+        *ret_offset = w->size;
+        *ret = TAKE_PTR(w);
+        return 0;
+}
+
+int blob_remove_partials(blob_store *bs, berth_error **err)
+{
+        int fd = openat(bs->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return berth_error_set(err, errno, "open %s", bs->dir);
+        }
+        while ((de = readdir(d))) {
+                _cleanup_close_ int pfd = -EBADF;
+                if (!strneq(de->d_name, ".partial-", 9))
+                        continue;
+                pfd = openat(bs->dirfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                /* One that a live writer holds stays. */
+                if (pfd >= 0 && flock(pfd, LOCK_EX | LOCK_NB) == 0)
+                        unlinkat(bs->dirfd, de->d_name, 0);
+        }
+        return 0;
+}
+
 int blob_writer_write(blob_writer *w, const void *buf, size_t len, berth_error **err)
 {
         if (w->expected_size >= 0 && w->size + len > (uint64_t)w->expected_size)
@@ -155,6 +229,7 @@ static int link_tmpfile(blob_writer *w, const char *name, berth_error **err)
         char proc[64];
 
         if (w->tmp_name) {
+                w->existed = faccessat(w->bs->dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
                 if (renameat(w->bs->dirfd, w->tmp_name, w->bs->dirfd, name) < 0)
                         return berth_error_set(err, errno, "rename blob %s/%s", w->bs->dir, name);
                 free(TAKE_PTR(w->tmp_name));
@@ -178,9 +253,11 @@ int blob_writer_commit(blob_writer *w, char **ret_digest, uint64_t *ret_size, be
         int r;
 
         digester_final(w->g, digest);
-        if (w->expected && !streq(digest, w->expected))
+        if (w->expected && !streq(digest, w->expected)) {
+                w->keep = false; /* the partial content is wrong: start over next time */
                 return berth_error_set(err, 0, "blob %s: digest mismatch: content has %s", w->expected,
                                        digest);
+        }
         if (w->expected_size >= 0 && w->size != (uint64_t)w->expected_size)
                 return berth_error_set(err, 0,
                                        "blob %s: size %" PRIu64 " does not match the expected %" PRId64,
@@ -203,7 +280,7 @@ void blob_writer_free(blob_writer *w)
                 return;
         if (w->fd >= 0)
                 close(w->fd);
-        if (w->tmp_name)
+        if (w->tmp_name && !w->keep)
                 unlinkat(w->bs->dirfd, w->tmp_name, 0);
         free(w->tmp_name);
         digester_free(w->g);

@@ -28,6 +28,16 @@ void blob_store_disable_tmpfile(blob_store *bs);
  * expected_size: -1 when unknown. */
 int blob_writer_new(blob_store *bs, const char *expected, int64_t expected_size, blob_writer **ret,
                     berth_error **err);
+/* A writer that survives its process: the bytes go to ROOT/blobs/sha256/.partial-<hex>, and a
+ * later writer for the same digest continues where the last stopped (*ret_offset: the bytes it
+ * has, e.g. for an HTTP Range request). Only a commit that verifies the whole content gives the
+ * blob its name; a digest mismatch discards the partial content. One writer per digest at a
+ * time (EBUSY otherwise). */
+int blob_writer_resume(blob_store *bs, const char *expected, int64_t expected_size, blob_writer **ret,
+                       uint64_t *ret_offset, berth_error **err);
+/* Drop the partial blobs no writer holds (image prune). */
+int blob_remove_partials(blob_store *bs, berth_error **err);
+
 int blob_writer_write(blob_writer *w, const void *buf, size_t len, berth_error **err);
 /* Verify, fsync and link. ret_digest (caller frees) and ret_size may be NULL. */
 int blob_writer_commit(blob_writer *w, char **ret_digest, uint64_t *ret_size, berth_error **err);

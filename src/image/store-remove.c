@@ -168,6 +168,9 @@ int image_store_prune(image_store *s, bool all, char ***ret_deleted, uint64_t *r
         r = db_commit(s->db, err);
         if (r < 0)
                 return r;
+        r = blob_remove_partials(s->blobs, err);
+        if (r < 0)
+                return r;
         return image_store_gc(s, ret_reclaimed, err);
 }
 

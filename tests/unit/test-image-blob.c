@@ -141,6 +141,54 @@ static void test_fallback_without_tmpfile(void **state)
         test_rmdir(root);
 }
 
+static void test_resume(void **state)
+{
+        _cleanup_free_ char *root = test_tmpdir(), *dir = xasprintf("%s/blobs/sha256", root);
+        _cleanup_free_ char *want = digest_buffer("hello world", 11), *got = NULL;
+        _cleanup_blob_store_ blob_store *bs = NULL;
+        _cleanup_error_ berth_error *err = NULL;
+        blob_writer *w = NULL, *other = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        uint64_t off = 99;
+
+        assert_int_equal(blob_store_open(root, &bs, NULL), 0);
+        assert_int_equal(blob_writer_resume(bs, want, 11, &w, &off, NULL), 0);
+        assert_int_equal(off, 0);
+        assert_int_equal(blob_writer_write(w, "hello", 5, NULL), 0);
+        /* A second writer of the same blob waits its turn. */
+        assert_true(blob_writer_resume(bs, want, 11, &other, &off, &err) < 0);
+        assert_int_equal(err->errnum, EBUSY);
+        blob_writer_free(w); /* interrupted: the partial content stays, under no blob name */
+        assert_int_equal(blob_list(bs, &l, NULL), 0);
+        assert_int_equal(strv_length(l), 0);
+        assert_false(blob_exists(bs, want));
+        assert_int_equal(blob_writer_resume(bs, want, 11, &w, &off, NULL), 0);
+        assert_int_equal(off, 5);
+        assert_int_equal(blob_writer_write(w, " world", 6, NULL), 0);
+        assert_int_equal(blob_writer_commit(w, &got, NULL, NULL), 0);
+        blob_writer_free(w);
+        assert_string_equal(got, want);
+        assert_true(blob_exists(bs, want));
+        assert_int_equal(count_all(dir), 1);
+
+        /* Wrong bytes: refused at commit and thrown away, the next try starts at 0. */
+        _cleanup_free_ char *want2 = digest_buffer("abc", 3);
+        assert_int_equal(blob_writer_resume(bs, want2, 3, &w, &off, NULL), 0);
+        assert_int_equal(blob_writer_write(w, "abd", 3, NULL), 0);
+        berth_error_freep(&err);
+        assert_true(blob_writer_commit(w, NULL, NULL, &err) < 0);
+        blob_writer_free(w);
+        assert_int_equal(blob_writer_resume(bs, want2, 3, &w, &off, NULL), 0);
+        assert_int_equal(off, 0);
+        assert_int_equal(blob_writer_write(w, "ab", 2, NULL), 0);
+        blob_writer_free(w);
+        /* prune drops partial content nobody writes. */
+        assert_int_equal(count_all(dir), 2);
+        assert_int_equal(blob_remove_partials(bs, NULL), 0);
+        assert_int_equal(count_all(dir), 1);
+        test_rmdir(root);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -149,6 +197,7 @@ int main(void)
                 cmocka_unit_test(test_uncommitted_invisible),
                 cmocka_unit_test(test_damaged_blob_detected),
                 cmocka_unit_test(test_fallback_without_tmpfile),
+                cmocka_unit_test(test_resume),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
