@@ -1,0 +1,66 @@
+/* Shared by the verbs of the berth CLI: global options, the opened stores, output helpers. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "basic/error.h"
+#include "image/store.h"
+#include "storage/layers.h"
+#include "storage/storage.h"
+
+#define EXIT_BERTH 125
+
+typedef struct berth_ctx {
+        const char *root;    /* --root, default /var/lib/berth */
+        const char *runroot; /* --runroot, default /run/berth */
+        const char *storage_driver;
+        layer_store *layers;
+        image_store *images;
+        const storage_driver *driver;
+} berth_ctx;
+
+typedef struct berth_verb {
+        const char *name;
+        const char *summary;
+        int (*run)(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+} berth_verb;
+
+/* Open the layer and image stores once (verbs that need them call this first). */
+int berth_open_stores(berth_ctx *ctx, berth_error **err);
+void berth_close(berth_ctx *ctx);
+
+/* Print "berth: <text>" for err and return EXIT_BERTH. */
+int berth_report(const berth_error *err);
+
+/* Docker's sizes ("4.26MB", base 1000) and ages ("3 hours ago"); caller frees. */
+char *format_size(uint64_t bytes);
+char *format_since(int64_t t);
+/* Go-template-like output: "{{.Field}}" replaced by obj's members, "{{json .}}" by all of it,
+ * "\t" and "\n" escapes; "json" alone prints the object as one JSON line. Caller frees. */
+char *format_template(const char *tmpl, json_t *obj);
+/* Print a table: rows of cells (row 0 the header), columns padded as docker's tabwriter. */
+void print_table(char ***rows, size_t n_rows, size_t n_cols);
+void table_free(char ***rows, size_t n_rows, size_t n_cols);
+
+/* A flag's parsing error, named: "<verb>: unknown flag: --x". */
+int usage_error(const char *verb, const char *fmt, ...) _printf_(2, 3);
+/* Set when a verb printed its --help: the caller exits 0. */
+extern bool berth_help_shown;
+void print_verb_help(const char *usage, const char *summary, const char *options);
+
+/* Image verbs. */
+int verb_images(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_image(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_image_inspect(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_history(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_tag(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_rmi(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_image_prune(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_load(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_save(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_import(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_image_mount(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_image_umount(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_system(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_version(berth_ctx *ctx, int argc, char **argv, berth_error **err);
