@@ -5,8 +5,8 @@
 #include "macros.h"
 
 typedef struct berth_error {
-        int errnum;  /* errno of the cause, 0 when there is none */
-        char *msg;   /* "<what failed>[: <why>]", without the errno text */
+        int errnum; /* errno of the cause, 0 when there is none */
+        char *msg;  /* "<what failed>[: <why>]", without the errno text */
 } berth_error;
 
 /*

@@ -12,14 +12,14 @@
 static int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, unsigned long long resolve)
 {
         struct open_how how = {
-                .flags = (unsigned long long) flags | O_CLOEXEC,
+                .flags = (unsigned long long)flags | O_CLOEXEC,
                 .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
                 .resolve = resolve,
         };
         int fd;
 
         do
-                fd = (int) syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+                fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
         while (fd < 0 && errno == EAGAIN);
         return fd;
 }
@@ -142,7 +142,7 @@ int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len, be
                         return berth_error_set(err, errno, "read %s", path);
                 if (n == 0)
                         break;
-                len += (size_t) n;
+                len += (size_t)n;
         }
         buf[len] = 0;
         if (ret_len)
@@ -167,7 +167,7 @@ int fs_write_all(int fd, const void *buf, size_t len)
                 if (n < 0)
                         return -errno;
                 p += n;
-                len -= (size_t) n;
+                len -= (size_t)n;
         }
         return 0;
 }
@@ -185,9 +185,9 @@ ssize_t fs_read_all(int fd, void *buf, size_t len)
                         return -errno;
                 if (n == 0)
                         break;
-                got += (size_t) n;
+                got += (size_t)n;
         }
-        return (ssize_t) got;
+        return (ssize_t)got;
 }
 
 int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len, berth_error **err)
@@ -210,7 +210,7 @@ int fs_write_file(const char *path, const char *data, size_t len, berth_error **
 
 int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, berth_error **err)
 {
-        _cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int) getpid());
+        _cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
         _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
         int r;
 
@@ -337,7 +337,7 @@ char *fs_path_join(const char *a, const char *b)
 
 int fs_cloexec_from(int from)
 {
-        if (syscall(SYS_close_range, (unsigned) from, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+        if (syscall(SYS_close_range, (unsigned)from, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
                 return -errno;
         return 0;
 }

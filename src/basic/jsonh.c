@@ -11,7 +11,8 @@ int jsonh_parse(const char *text, size_t len, const char *what, json_t **ret, be
         json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 
         if (!j)
-                return berth_error_set(err, 0, "%s: line %d column %d: %s", what, je.line, je.column, je.text);
+                return berth_error_set(err, 0, "%s: line %d column %d: %s", what, je.line, je.column,
+                                       je.text);
         *ret = j;
         return 0;
 }
@@ -138,8 +139,8 @@ int jsonh_get_int_range(json_t *obj, const char *path, const char *key, bool req
                 return r;
         if (v < min || v > max) {
                 _cleanup_free_ char *p = jsonh_path_key(path, key);
-                return berth_error_set(err, 0, "%s: %lld is out of range [%lld, %lld]", p, (long long) v,
-                                       (long long) min, (long long) max);
+                return berth_error_set(err, 0, "%s: %lld is out of range [%lld, %lld]", p, (long long)v,
+                                       (long long)min, (long long)max);
         }
         *ret = v;
         return 0;
@@ -158,7 +159,7 @@ int jsonh_get_uint64(json_t *obj, const char *path, const char *key, bool requir
                 _cleanup_free_ char *p = jsonh_path_key(path, key);
                 return berth_error_set(err, 0, "%s: expected a non-negative integer", p);
         }
-        *ret = (uint64_t) v;
+        *ret = (uint64_t)v;
         return 0;
 }
 
@@ -179,7 +180,8 @@ int jsonh_get_strv(json_t *obj, const char *path, const char *key, bool required
         json_array_foreach (v, i, e) {
                 if (!json_is_string(e)) {
                         _cleanup_free_ char *pi = jsonh_path_index(p, i);
-                        return berth_error_set(err, 0, "%s: expected string, got %s", pi, jsonh_type_name(e));
+                        return berth_error_set(err, 0, "%s: expected string, got %s", pi,
+                                               jsonh_type_name(e));
                 }
                 strv_push(&l, json_string_value(e));
         }

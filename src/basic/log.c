@@ -17,7 +17,7 @@ void log_set_program(const char *name)
         log_program = name;
 }
 
-static const char *const level_names[] = { "error", "warning", "info", "debug" };
+static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
 int log_open(const char *path, enum log_format format, enum log_level max_level)
 {
@@ -65,7 +65,7 @@ static void log_write_all(int fd, const char *s, size_t n)
                 if (w <= 0)
                         return;
                 s += w;
-                n -= (size_t) w;
+                n -= (size_t)w;
         }
 }
 
@@ -91,7 +91,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
                 gmtime_r(&ts.tv_sec, &tm);
                 strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
                 _cleanup_free_ char *frac = xasprintf("%s.%09ldZ", stamp, ts.tv_nsec);
-                json_t *o = json_pack("{s:s,s:s,s:s}", "level", level_names[level], "msg", msg, "time", frac);
+                json_t *o =
+                        json_pack("{s:s,s:s,s:s}", "level", level_names[level], "msg", msg, "time", frac);
                 char *dump = json_dumps(o, JSON_COMPACT);
                 json_decref(o);
                 line = xasprintf("%s\n", dump);

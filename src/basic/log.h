@@ -19,10 +19,10 @@ int log_fd(void);
 void log_msg(enum log_level level, const char *fmt, ...) _printf_(2, 3);
 
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
-#define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
-#define log_debug(...)                                                                                    \
-        do {                                                                                              \
-                if (log_get_level() >= LOG_LEVEL_DEBUG)                                                   \
-                        log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__);                                            \
+#define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...)                                                                                      \
+        do {                                                                                                \
+                if (log_get_level() >= LOG_LEVEL_DEBUG)                                                     \
+                        log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__);                                              \
         } while (0)

@@ -15,7 +15,7 @@ static int stat_fields(pid_t pid, char **ret_buf, char **ret_after, berth_error 
         char *buf = NULL, *p;
         int r;
 
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
         r = fs_read_file(path, &buf, NULL, err);
         if (r < 0)
                 return r;
@@ -41,7 +41,7 @@ int proc_start_time(pid_t pid, unsigned long long *ret, berth_error **err)
         for (int i = 3; i < 22; i++) {
                 p = strchr(p, ' ');
                 if (!p)
-                        return berth_error_set(err, EINVAL, "parse /proc/%d/stat", (int) pid);
+                        return berth_error_set(err, EINVAL, "parse /proc/%d/stat", (int)pid);
                 p++;
         }
         *ret = strtoull(p, NULL, 10);
@@ -75,7 +75,7 @@ bool proc_is_alive(pid_t pid, unsigned long long start_time)
 
 int proc_pidfd_open(pid_t pid, unsigned flags)
 {
-        int fd = (int) syscall(SYS_pidfd_open, pid, flags);
+        int fd = (int)syscall(SYS_pidfd_open, pid, flags);
         return fd < 0 ? -errno : fd;
 }
 

@@ -49,9 +49,9 @@ typedef struct oci_id_mapping {
 
 typedef struct oci_mount {
         char *destination;
-        char *type;    /* may be NULL ("bind" implied by options) */
-        char *source;  /* may be NULL */
-        char **options; /* raw option strings, in order */
+        char *type;                                  /* may be NULL ("bind" implied by options) */
+        char *source;                                /* may be NULL */
+        char **options;                              /* raw option strings, in order */
         oci_id_mapping *uid_mappings, *gid_mappings; /* idmapped mounts (1.2) */
         size_t n_uid_mappings, n_gid_mappings;
 } oci_mount;
@@ -135,9 +135,9 @@ typedef struct oci_device {
 
 typedef struct oci_device_cgroup {
         bool allow;
-        char type;           /* 'a', 'c', 'b'; 'a' when missing */
+        char type;                /* 'a', 'c', 'b'; 'a' when missing */
         oci_opt_int major, minor; /* unset means all (-1 / '*') */
-        char *access;        /* "rwm" subset; NULL means "rwm" */
+        char *access;             /* "rwm" subset; NULL means "rwm" */
 } oci_device_cgroup;
 
 typedef struct oci_memory {
@@ -189,9 +189,9 @@ typedef struct oci_resources {
         oci_blockio *block_io;
         oci_hugepage_limit *hugepage_limits;
         size_t n_hugepage_limits;
-        json_t *network;   /* classID, priorities: kept, applied on v1 only */
-        json_t *rdma;      /* kept */
-        json_t *unified;   /* object of string values, written as v2 files */
+        json_t *network; /* classID, priorities: kept, applied on v1 only */
+        json_t *rdma;    /* kept */
+        json_t *unified; /* object of string values, written as v2 files */
 } oci_resources;
 
 typedef struct oci_seccomp_arg {

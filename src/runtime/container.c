@@ -31,8 +31,8 @@ int runtime_check_id(const char *id, berth_error **err)
         for (const char *p = id; *p; p++)
                 if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') || ('0' <= *p && *p <= '9') ||
                       strchr("_+.-", *p)))
-                        return berth_error_set(err, 0, "invalid container id \"%s\": only [A-Za-z0-9_+.-] are allowed",
-                                               id);
+                        return berth_error_set(
+                                err, 0, "invalid container id \"%s\": only [A-Za-z0-9_+.-] are allowed", id);
         return 0;
 }
 
@@ -45,7 +45,7 @@ int runtime_signal_from_name(const char *name)
                 return -1;
         n = strtol(name, &end, 10);
         if (*end == 0)
-                return n > 0 && n < NSIG ? (int) n : -1;
+                return n > 0 && n < NSIG ? (int)n : -1;
         if (strncasecmp(name, "SIG", 3) == 0)
                 name += 3;
         for (int i = 1; i < NSIG; i++) {
@@ -56,7 +56,7 @@ int runtime_signal_from_name(const char *name)
         if (strncasecmp(name, "RTMIN+", 6) == 0) {
                 n = strtol(name + 6, &end, 10);
                 if (*end == 0 && n >= 0 && SIGRTMIN + n <= SIGRTMAX)
-                        return SIGRTMIN + (int) n;
+                        return SIGRTMIN + (int)n;
         }
         return -1;
 }
@@ -99,8 +99,10 @@ static int create_load(create_job *j, berth_error **err)
         j->bundle = realpath(j->opts->bundle ? j->opts->bundle : ".", NULL);
         if (!j->bundle)
                 return berth_error_set(err, errno, "bundle %s", j->opts->bundle ? j->opts->bundle : ".");
-        config_path = j->opts->config_path ? xstrdup(j->opts->config_path) : xasprintf("%s/config.json", j->bundle);
-        if (jsonh_parse_file(config_path, &j->config, err) < 0 || oci_spec_from_json(j->config, &j->spec, err) < 0)
+        config_path = j->opts->config_path ? xstrdup(j->opts->config_path)
+                                           : xasprintf("%s/config.json", j->bundle);
+        if (jsonh_parse_file(config_path, &j->config, err) < 0 ||
+            oci_spec_from_json(j->config, &j->spec, err) < 0)
                 return -1;
         if (!j->spec->process)
                 return berth_error_set(err, 0, "process: required to create a container");
@@ -122,7 +124,7 @@ static int create_load(create_job *j, berth_error **err)
 
 static int connect_console(const char *path, berth_error **err)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
         int fd;
 
         if (strlen(path) >= sizeof(sa.sun_path))
@@ -131,7 +133,7 @@ static int connect_console(const char *path, berth_error **err)
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return berth_error_set(err, errno, "socket");
-        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
                 int e = errno;
                 close(fd);
                 return berth_error_set(err, e, "--console-socket %s", path);
@@ -167,7 +169,7 @@ static int create_prepare(create_job *j, berth_error **err)
 
 static int write_pid_file(const char *path, pid_t pid, berth_error **err)
 {
-        _cleanup_free_ char *text = xasprintf("%d", (int) pid);
+        _cleanup_free_ char *text = xasprintf("%d", (int)pid);
 
         return fs_write_file_atomic(path, text, strlen(text), 0644, err);
 }
@@ -184,8 +186,14 @@ static int create_spawn(create_job *j, berth_error **err)
 {
         container_state *st = j->st;
         _cleanup_json_ json_t *state = state_to_oci_json(st, RUNTIME_CREATING);
-        linux_init_args a = { .spec = j->spec, .id = j->id, .rootfs = j->rootfs, .opts = j->opts,
-                              .cg = j->cg, .fifo_fd = j->fifo_fd, .console_fd = j->console_fd, .state = state };
+        linux_init_args a = {.spec = j->spec,
+                             .id = j->id,
+                             .rootfs = j->rootfs,
+                             .opts = j->opts,
+                             .cg = j->cg,
+                             .fifo_fd = j->fifo_fd,
+                             .console_fd = j->console_fd,
+                             .state = state};
         int r = linux_spawn_init(&a, &st->pid, err);
 
         if (r < 0)
@@ -203,7 +211,7 @@ static int create_spawn(create_job *j, berth_error **err)
 int container_create_full(const char *root, const char *id, const runtime_create_opts *opts, int console_fd,
                           container_state **ret, berth_error **err)
 {
-        create_job j = { .root = root, .id = id, .opts = opts, .fifo_fd = -EBADF, .console_fd = console_fd };
+        create_job j = {.root = root, .id = id, .opts = opts, .fifo_fd = -EBADF, .console_fd = console_fd};
         int r;
 
         r = create_load(&j, err);
@@ -263,7 +271,8 @@ int container_start_locked(container_state *st, berth_error **err)
         if (s == RUNTIME_STOPPED)
                 return berth_error_set(err, 0, "cannot start a container that has stopped");
         if (s != RUNTIME_CREATED)
-                return berth_error_set(err, 0, "cannot start an already %s container", runtime_status_name(s));
+                return berth_error_set(err, 0, "cannot start an already %s container",
+                                       runtime_status_name(s));
         fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
                 return berth_error_set(err, errno, "container %s: open %s", st->id, fifo);
@@ -334,7 +343,7 @@ int runtime_kill(const char *root, const char *id, int sig, bool all, berth_erro
 static int wait_gone(const container_state *st, int timeout_ms)
 {
         _cleanup_close_ int pidfd = proc_pidfd_open(st->pid, 0);
-        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
 
         if (pidfd < 0 || !proc_is_alive(st->pid, st->start_time))
                 return 0;
@@ -351,7 +360,7 @@ static int delete_stop(container_state *st, cgroup *cg, enum runtime_status s, b
                 cgroup_freeze(cg, false, NULL);
         if (wait_gone(st, 10000) < 0)
                 return berth_error_set(err, ETIMEDOUT, "container %s: wait for pid %d to exit", st->id,
-                                       (int) st->pid);
+                                       (int)st->pid);
         return 0;
 }
 

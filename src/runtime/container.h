@@ -16,7 +16,7 @@ typedef struct runtime_create_opts {
         const char *console_socket; /* unix socket that receives the pty master */
         bool no_pivot;
         bool no_new_keyring;
-        unsigned preserve_fds;      /* fds 3 .. 3+N-1 are passed to the container */
+        unsigned preserve_fds; /* fds 3 .. 3+N-1 are passed to the container */
 } runtime_create_opts;
 
 enum runtime_status {
@@ -67,16 +67,16 @@ void runtime_info_free_array(runtime_info *a, size_t n);
 int runtime_signal_from_name(const char *name);
 
 typedef struct runtime_exec_opts {
-        const char *process_path;   /* --process: a process.json; otherwise args and the flags */
+        const char *process_path; /* --process: a process.json; otherwise args and the flags */
         char **args;
         bool tty;
         const char *console_socket;
         bool detach;
         const char *pid_file;
         const char *cwd;
-        char **env;                 /* KEY=VALUE, added to or replacing the container's */
-        const char *user;           /* "UID[:GID]" */
-        char **caps;                /* added capabilities */
+        char **env;       /* KEY=VALUE, added to or replacing the container's */
+        const char *user; /* "UID[:GID]" */
+        char **caps;      /* added capabilities */
         bool no_new_privs;
         unsigned preserve_fds;
 } runtime_exec_opts;

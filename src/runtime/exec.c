@@ -25,12 +25,12 @@
 
 typedef struct exec_job {
         container_state *st;
-        oci_spec *spec;       /* the container's config, for defaults and seccomp */
-        oci_process *p;       /* the process to run */
+        oci_spec *spec; /* the container's config, for defaults and seccomp */
+        oci_process *p; /* the process to run */
         cgroup *cg;
         int pidfd, console_fd;
-        int join_flags;       /* namespaces the child joins with setns(pidfd) */
-        int parent_flags;     /* pid and time: entered by the parent for its child */
+        int join_flags;   /* namespaces the child joins with setns(pidfd) */
+        int parent_flags; /* pid and time: entered by the parent for its child */
 } exec_job;
 
 static void exec_job_done(exec_job *j)
@@ -71,8 +71,8 @@ static int parse_user(const char *s, oci_user *u, berth_error **err)
                 if (end == g || *end)
                         return berth_error_set(err, 0, "--user %s: expected UID[:GID]", s);
         }
-        u->uid = (uint32_t) uid;
-        u->gid = (uint32_t) gid;
+        u->uid = (uint32_t)uid;
+        u->gid = (uint32_t)gid;
         free(u->additional_gids);
         u->additional_gids = NULL;
         u->n_additional_gids = 0;
@@ -85,8 +85,8 @@ static void add_caps(oci_process *p, char **caps)
                 return;
         if (!p->capabilities)
                 p->capabilities = xcalloc(1, sizeof(*p->capabilities));
-        char ***sets[] = { &p->capabilities->bounding, &p->capabilities->effective,
-                           &p->capabilities->permitted };
+        char ***sets[] = {&p->capabilities->bounding, &p->capabilities->effective,
+                          &p->capabilities->permitted};
         for (size_t i = 0; i < ELEMENTSOF(sets); i++)
                 STRV_FOREACH (c, caps)
                         if (!strv_contains(*sets[i], *c))
@@ -132,7 +132,7 @@ static int ns_differs(pid_t pid, const char *name)
         char a[64], b[64];
         struct stat sa, sb;
 
-        snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int) pid, name);
+        snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int)pid, name);
         snprintf(b, sizeof(b), "/proc/self/ns/%s", name);
         if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
                 return 0;
@@ -142,12 +142,12 @@ static int ns_differs(pid_t pid, const char *name)
 static void exec_plan_namespaces(exec_job *j)
 {
         for (int t = 0; t < OCI_NS__MAX; t++) {
-                if (!ns_differs(j->st->pid, linux_ns_proc_name((enum oci_ns_type) t)))
+                if (!ns_differs(j->st->pid, linux_ns_proc_name((enum oci_ns_type)t)))
                         continue;
                 if (t == OCI_NS_PID || t == OCI_NS_TIME)
-                        j->parent_flags |= linux_ns_flag((enum oci_ns_type) t);
+                        j->parent_flags |= linux_ns_flag((enum oci_ns_type)t);
                 else
-                        j->join_flags |= linux_ns_flag((enum oci_ns_type) t);
+                        j->join_flags |= linux_ns_flag((enum oci_ns_type)t);
         }
 }
 
@@ -160,7 +160,8 @@ static int exec_load(exec_job *j, const char *root, const char *id, const runtim
                 return -1;
         s = state_status(j->st);
         if (s != RUNTIME_RUNNING && s != RUNTIME_CREATED)
-                return berth_error_set(err, 0, "cannot exec in a %s container %s", runtime_status_name(s), id);
+                return berth_error_set(err, 0, "cannot exec in a %s container %s", runtime_status_name(s),
+                                       id);
         if (!j->st->config || oci_spec_from_json(j->st->config, &j->spec, err) < 0)
                 return berth_error_set(err, 0, "container %s: its state has no usable config", id);
         if (exec_build_process(j, o, err) < 0)
@@ -201,7 +202,8 @@ _noreturn_ static void exec_child(exec_job *j, const runtime_exec_opts *o, int s
                 goto fail;
         if (o->detach)
                 prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-        spawn_exec(&(spawn_exec_args){ .p = j->p, .exe = exe, .preserve_fds = o->preserve_fds, .sync_fd = sync_fd });
+        spawn_exec(&(spawn_exec_args){
+                .p = j->p, .exe = exe, .preserve_fds = o->preserve_fds, .sync_fd = sync_fd});
 fail:
         sync_send(sync_fd, SYNC_ERROR, e, exit_code);
         _exit(exit_code);
@@ -209,14 +211,15 @@ fail:
 
 static int exec_enter_parent_ns(exec_job *j, int *saved, berth_error **err)
 {
-        static const enum oci_ns_type types[] = { OCI_NS_PID, OCI_NS_TIME };
+        static const enum oci_ns_type types[] = {OCI_NS_PID, OCI_NS_TIME};
 
         for (size_t i = 0; i < ELEMENTSOF(types); i++) {
                 int flag = linux_ns_flag(types[i]);
                 saved[i] = -1;
                 if (!(j->parent_flags & flag))
                         continue;
-                _cleanup_free_ char *self = xasprintf("/proc/self/ns/%s_for_children", linux_ns_proc_name(types[i]));
+                _cleanup_free_ char *self =
+                        xasprintf("/proc/self/ns/%s_for_children", linux_ns_proc_name(types[i]));
                 saved[i] = open(self, O_RDONLY | O_CLOEXEC);
                 if (saved[i] < 0 || setns(j->pidfd, flag) < 0)
                         return berth_error_set(err, errno, "enter the %s namespace of container %s",
@@ -227,7 +230,7 @@ static int exec_enter_parent_ns(exec_job *j, int *saved, berth_error **err)
 
 static void exec_leave_parent_ns(int *saved)
 {
-        static const int flags[] = { CLONE_NEWPID, 0x00000080 /* CLONE_NEWTIME */ };
+        static const int flags[] = {CLONE_NEWPID, 0x00000080 /* CLONE_NEWTIME */};
 
         for (size_t i = 0; i < 2; i++)
                 if (saved[i] >= 0) {
@@ -238,7 +241,7 @@ static void exec_leave_parent_ns(int *saved)
 
 static int exec_wait(pid_t pid, bool detach, int *ret_status)
 {
-        static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH };
+        static const int forwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH};
         int status;
 
         if (detach)
@@ -254,7 +257,7 @@ static int exec_wait(pid_t pid, bool detach, int *ret_status)
 
 static int exec_spawn(exec_job *j, const runtime_exec_opts *o, pid_t *ret_pid, berth_error **err)
 {
-        int sv[2], saved[2] = { -1, -1 }, r;
+        int sv[2], saved[2] = {-1, -1}, r;
         sync_msg m;
         pid_t pid;
 
@@ -291,14 +294,14 @@ static int exec_spawn(exec_job *j, const runtime_exec_opts *o, pid_t *ret_pid, b
 
 static int connect_unix(const char *path, berth_error **err)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
         int fd;
 
         if (strlen(path) >= sizeof(sa.sun_path))
                 return berth_error_set(err, ENAMETOOLONG, "--console-socket %s", path);
         strcpy(sa.sun_path, path);
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+        if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
                 int e = errno;
                 if (fd >= 0)
                         close(fd);
@@ -310,7 +313,7 @@ static int connect_unix(const char *path, berth_error **err)
 int runtime_exec(const char *root, const char *id, const runtime_exec_opts *o, int *ret_status,
                  berth_error **err)
 {
-        exec_job j = { .pidfd = -EBADF, .console_fd = -EBADF };
+        exec_job j = {.pidfd = -EBADF, .console_fd = -EBADF};
         pid_t pid = 0;
         int r = exec_load(&j, root, id, o, err);
 
@@ -321,7 +324,7 @@ int runtime_exec(const char *root, const char *id, const runtime_exec_opts *o, i
         if (r >= 0)
                 r = exec_spawn(&j, o, &pid, err);
         if (r >= 0 && o->pid_file) {
-                _cleanup_free_ char *text = xasprintf("%d", (int) pid);
+                _cleanup_free_ char *text = xasprintf("%d", (int)pid);
                 r = fs_write_file_atomic(o->pid_file, text, strlen(text), 0644, err);
         }
         if (r >= 0) {

@@ -15,7 +15,7 @@
 static int hook_wait(pid_t pid, int timeout_s, int *ret_status)
 {
         _cleanup_close_ int pidfd = proc_pidfd_open(pid, 0);
-        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
         int r;
 
         if (pidfd >= 0 && timeout_s > 0) {
@@ -49,9 +49,9 @@ static int hook_run_one(const oci_hook *h, const char *what, const char *state, 
                 return berth_error_set(err, r, "%s: fork", what);
         }
         if (pid == 0) {
-                char *const fallback[] = { h->path, NULL };
+                char *const fallback[] = {h->path, NULL};
                 dup2(pipefd[0], STDIN_FILENO);
-                execve(h->path, h->args ? h->args : fallback, h->env ? h->env : (char *[]){ NULL });
+                execve(h->path, h->args ? h->args : fallback, h->env ? h->env : (char *[]){NULL});
                 dprintf(STDERR_FILENO, "berth-runtime: %s: exec %s: %s\n", what, h->path, strerror(errno));
                 _exit(127);
         }
@@ -60,16 +60,17 @@ static int hook_run_one(const oci_hook *h, const char *what, const char *state, 
         signal(SIGPIPE, SIG_IGN);
         fs_write_all(pipefd[1], state, strlen(state));
         close(pipefd[1]);
-        r = hook_wait(pid, h->timeout.set ? (int) h->timeout.value : 0, &status);
+        r = hook_wait(pid, h->timeout.set ? (int)h->timeout.value : 0, &status);
         if (r == -ETIMEDOUT)
                 return berth_error_set(err, 0, "%s %s: timed out after %lld s", what, h->path,
-                                       (long long) h->timeout.value);
+                                       (long long)h->timeout.value);
         if (r < 0)
                 return berth_error_set(err, -r, "%s %s: wait", what, h->path);
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
                 return 0;
         if (WIFSIGNALED(status))
-                return berth_error_set(err, 0, "%s %s: killed by signal %d", what, h->path, WTERMSIG(status));
+                return berth_error_set(err, 0, "%s %s: killed by signal %d", what, h->path,
+                                       WTERMSIG(status));
         return berth_error_set(err, 0, "%s %s: exit status %d", what, h->path, WEXITSTATUS(status));
 }
 

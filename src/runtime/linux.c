@@ -37,10 +37,10 @@ static const struct {
         int flag;
         const char *proc;
 } ns_info[OCI_NS__MAX] = {
-        [OCI_NS_PID] = { CLONE_NEWPID, "pid" },     [OCI_NS_NETWORK] = { CLONE_NEWNET, "net" },
-        [OCI_NS_MOUNT] = { CLONE_NEWNS, "mnt" },    [OCI_NS_IPC] = { CLONE_NEWIPC, "ipc" },
-        [OCI_NS_UTS] = { CLONE_NEWUTS, "uts" },     [OCI_NS_USER] = { CLONE_NEWUSER, "user" },
-        [OCI_NS_CGROUP] = { CLONE_NEWCGROUP, "cgroup" }, [OCI_NS_TIME] = { CLONE_NEWTIME, "time" },
+        [OCI_NS_PID] = {CLONE_NEWPID, "pid"},          [OCI_NS_NETWORK] = {CLONE_NEWNET, "net"},
+        [OCI_NS_MOUNT] = {CLONE_NEWNS, "mnt"},         [OCI_NS_IPC] = {CLONE_NEWIPC, "ipc"},
+        [OCI_NS_UTS] = {CLONE_NEWUTS, "uts"},          [OCI_NS_USER] = {CLONE_NEWUSER, "user"},
+        [OCI_NS_CGROUP] = {CLONE_NEWCGROUP, "cgroup"}, [OCI_NS_TIME] = {CLONE_NEWTIME, "time"},
 };
 
 int linux_ns_flag(enum oci_ns_type t)
@@ -77,9 +77,9 @@ static bool has_ns(const oci_spec *spec, enum oci_ns_type t)
 /* Which namespace a sysctl belongs to, as runc decides; -1 when it is host-wide. */
 static int sysctl_namespace(const char *key)
 {
-        static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-                                           "kernel.shmall", "kernel.shmmax", "kernel.shmmni",
-                                           "kernel.shm_rmid_forced" };
+        static const char *const ipc[] = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+                                          "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
+                                          "kernel.shmmni", "kernel.shm_rmid_forced"};
         for (size_t i = 0; i < ELEMENTSOF(ipc); i++)
                 if (streq(key, ipc[i]))
                         return OCI_NS_IPC;
@@ -104,16 +104,19 @@ int linux_validate(const oci_spec *spec, berth_error **err)
         if (spec->linux_ && (spec->linux_->n_uid_mappings || spec->linux_->n_gid_mappings) &&
             !has_new_ns(spec, OCI_NS_USER))
                 return berth_error_set(err, 0, "linux.uidMappings: needs a new user namespace");
-        if (has_new_ns(spec, OCI_NS_USER) && (!spec->linux_->n_uid_mappings || !spec->linux_->n_gid_mappings))
-                return berth_error_set(err, 0, "linux.uidMappings: a new user namespace needs uid and gid mappings");
+        if (has_new_ns(spec, OCI_NS_USER) &&
+            (!spec->linux_->n_uid_mappings || !spec->linux_->n_gid_mappings))
+                return berth_error_set(err, 0,
+                                       "linux.uidMappings: a new user namespace needs uid and gid mappings");
         if (spec->linux_ && spec->linux_->time_offsets && !has_new_ns(spec, OCI_NS_TIME))
                 return berth_error_set(err, 0, "linux.timeOffsets: needs a new time namespace");
         if (!spec->linux_ || !spec->linux_->sysctl)
                 return 0;
         json_object_foreach (spec->linux_->sysctl, key, v) {
                 int t = sysctl_namespace(key);
-                if (t < 0 || !has_ns(spec, (enum oci_ns_type) t))
-                        return berth_error_set(err, 0, "linux.sysctl.%s: not namespaced in this container", key);
+                if (t < 0 || !has_ns(spec, (enum oci_ns_type)t))
+                        return berth_error_set(err, 0, "linux.sysctl.%s: not namespaced in this container",
+                                               key);
         }
         return 0;
 }
@@ -174,8 +177,8 @@ static int write_time_offsets(json_t *offsets, berth_error **err)
         json_object_foreach (offsets, clock, v) {
                 json_int_t secs = json_integer_value(json_object_get(v, "secs"));
                 json_int_t nsecs = json_integer_value(json_object_get(v, "nanosecs"));
-                n += (size_t) snprintf(buf + n, sizeof(buf) - n, "%s %lld %lld\n", clock, (long long) secs,
-                                       (long long) nsecs);
+                n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s %lld %lld\n", clock, (long long)secs,
+                                      (long long)nsecs);
                 if (n >= sizeof(buf))
                         return berth_error_set(err, 0, "linux.timeOffsets: too many clocks");
         }
@@ -215,9 +218,9 @@ static unsigned long long clone_flags(const oci_spec *spec)
 
         for (size_t i = 0; lx && i < lx->n_namespaces; i++)
                 if (!lx->namespaces[i].path)
-                        flags |= (unsigned long long) ns_info[lx->namespaces[i].type].flag;
+                        flags |= (unsigned long long)ns_info[lx->namespaces[i].type].flag;
         if (lx && lx->time_offsets)
-                flags &= ~(unsigned long long) CLONE_NEWTIME; /* unshared by the parent */
+                flags &= ~(unsigned long long)CLONE_NEWTIME; /* unshared by the parent */
         return flags;
 }
 
@@ -225,18 +228,19 @@ static unsigned long long clone_flags(const oci_spec *spec)
 
 static int write_id_map(pid_t pid, const char *file, const oci_id_mapping *m, size_t n, berth_error **err)
 {
-        _cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int) pid, file);
+        _cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int)pid, file);
         char buf[4096];
         size_t len = 0;
 
         for (size_t i = 0; i < n; i++) {
-                len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id,
-                                         m[i].host_id, m[i].size);
+                len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id,
+                                        m[i].host_id, m[i].size);
                 if (len >= sizeof(buf))
                         return berth_error_set(err, 0, "linux.%s: too many mappings", file);
         }
         if (fs_write_file(path, buf, len, err) < 0)
-                return berth_error_wrap(err, "linux.%s", streq(file, "uid_map") ? "uidMappings" : "gidMappings");
+                return berth_error_wrap(err, "linux.%s",
+                                        streq(file, "uid_map") ? "uidMappings" : "gidMappings");
         return 0;
 }
 
@@ -322,9 +326,11 @@ static int child_setup(child_ctx *c, char **ret_exe, int *exit_code, berth_error
         const linux_init_args *a = c->a;
         const oci_spec *spec = a->spec;
         bool userns = has_ns(spec, OCI_NS_USER);
-        mount_ctx mctx = { .spec = spec, .rootfs = a->rootfs, .in_user_ns = userns,
-                           .new_cgroup_ns = has_new_ns(spec, OCI_NS_CGROUP),
-                           .cgroup_path = a->cg ? cgroup_path(a->cg) : NULL };
+        mount_ctx mctx = {.spec = spec,
+                          .rootfs = a->rootfs,
+                          .in_user_ns = userns,
+                          .new_cgroup_ns = has_new_ns(spec, OCI_NS_CGROUP),
+                          .cgroup_path = a->cg ? cgroup_path(a->cg) : NULL};
         sync_msg m;
 
         if (has_new_ns(spec, OCI_NS_USER)) {
@@ -343,7 +349,8 @@ static int child_setup(child_ctx *c, char **ret_exe, int *exit_code, berth_error
                 return -1;
         if (child_sysctl(spec, err) < 0 || mount_finalize(&mctx, err) < 0)
                 return -1;
-        if (spec->process->terminal && a->console_fd >= 0 && spawn_console(spec->process, a->console_fd, err) < 0)
+        if (spec->process->terminal && a->console_fd >= 0 &&
+            spawn_console(spec->process, a->console_fd, err) < 0)
                 return -1;
         return spawn_process_steps(spec->process, ret_exe, exit_code, err);
 }
@@ -377,17 +384,20 @@ _noreturn_ static void child_main(child_ctx *c)
                 _exit(1);
         close(c->a->fifo_fd);
         if (hooks_has(c->a->spec, OCI_HOOK_START_CONTAINER)) {
-                _cleanup_json_ json_t *state = json_pack("{s:s,s:s,s:s}", "ociVersion", "1.2.0", "id", c->a->id,
-                                                         "status", "created");
+                _cleanup_json_ json_t *state = json_pack("{s:s,s:s,s:s}", "ociVersion", "1.2.0", "id",
+                                                         c->a->id, "status", "created");
                 if (hooks_run(c->a->spec, OCI_HOOK_START_CONTAINER, state, &e) < 0) {
                         _cleanup_free_ char *t = berth_error_text(e);
                         dprintf(STDERR_FILENO, "berth-runtime: %s\n", t);
                         _exit(1);
                 }
         }
-        spawn_exec(&(spawn_exec_args){ .p = c->a->spec->process, .exe = exe,
-                                       .preserve_fds = c->a->opts->preserve_fds, .caps = c->a->caps,
-                                       .seccomp = c->a->seccomp, .sync_fd = -1 });
+        spawn_exec(&(spawn_exec_args){.p = c->a->spec->process,
+                                      .exe = exe,
+                                      .preserve_fds = c->a->opts->preserve_fds,
+                                      .caps = c->a->caps,
+                                      .seccomp = c->a->seccomp,
+                                      .sync_fd = -1});
 }
 
 /* ---- the parent ---- */
@@ -448,7 +458,7 @@ int linux_spawn_init(const linux_init_args *a, pid_t *ret_pid, berth_error **err
         }
         pid = spawn_clone3(clone_flags(a->spec), cgfd);
         if (pid == 0) {
-                child_ctx c = { .a = a, .sync_fd = sv[1] };
+                child_ctx c = {.a = a, .sync_fd = sv[1]};
                 close(sv[0]);
                 child_main(&c);
         }

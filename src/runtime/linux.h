@@ -12,7 +12,7 @@
 typedef struct linux_init_args {
         const oci_spec *spec;
         const char *id;
-        const char *rootfs;           /* absolute host path */
+        const char *rootfs; /* absolute host path */
         const runtime_create_opts *opts;
         cgroup *cg;
         int fifo_fd;                  /* exec.fifo opened O_RDWR: the child reads one byte from it */

@@ -12,8 +12,8 @@
 
 typedef struct mount_ctx {
         const oci_spec *spec;
-        const char *rootfs;      /* absolute host path of the rootfs */
-        bool in_user_ns;         /* devices are bind-mounted instead of mknod */
+        const char *rootfs; /* absolute host path of the rootfs */
+        bool in_user_ns;    /* devices are bind-mounted instead of mknod */
         bool new_cgroup_ns;
         const char *cgroup_path; /* the container's resolved cgroup, e.g. "/berth/ID", for
                                     "cgroup" mounts without a cgroup namespace (may be NULL) */
@@ -40,15 +40,15 @@ void mount_idmap_free(int *fds, size_t n);
 /* Parse one mount's options: MS_* flags to set and clear, propagation, recursive attributes,
  * and the rest as fs data "a=b,c". Exposed for unit tests. */
 typedef struct mount_options {
-        unsigned long flags;        /* MS_* for mount(2) */
-        unsigned long clear;        /* MS_* explicitly cleared (rw, suid, ...) */
-        unsigned long propagation;  /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC) */
+        unsigned long flags;                   /* MS_* for mount(2) */
+        unsigned long clear;                   /* MS_* explicitly cleared (rw, suid, ...) */
+        unsigned long propagation;             /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC) */
         unsigned long long attr_set, attr_clr; /* MOUNT_ATTR_* for r* options (mount_setattr) */
         bool recursive_attr;
         bool bind;
         bool idmap, idmap_recursive; /* idmap, ridmap */
-        bool tmpcopyup;             /* a tmpfs starts with a copy of what it covers */
-        char *data;                 /* remaining options, comma-joined, or NULL */
+        bool tmpcopyup;              /* a tmpfs starts with a copy of what it covers */
+        char *data;                  /* remaining options, comma-joined, or NULL */
 } mount_options;
 
 int mount_options_parse(char *const *options, mount_options *ret, berth_error **err);

@@ -37,7 +37,8 @@ int runtime_pause(const char *root, const char *id, berth_error **err)
         if (open_running(root, id, NULL, &cg, &s, err) < 0)
                 return -1;
         if (s != RUNTIME_RUNNING && s != RUNTIME_CREATED)
-                return berth_error_set(err, 0, "container %s is %s, not running", id, runtime_status_name(s));
+                return berth_error_set(err, 0, "container %s is %s, not running", id,
+                                       runtime_status_name(s));
         return cgroup_freeze(cg, true, err);
 }
 
@@ -90,25 +91,76 @@ json_t *runtime_features(void)
 {
         json_t *ns = json_array(), *mount_opts;
         static const char *const opts[] = {
-                "async",  "atime",  "bind",     "defaults",   "dev",       "diratime",   "dirsync",   "exec",
-                "iversion", "lazytime", "loud", "mand",     "noatime",    "nodev",     "nodiratime", "noexec",
-                "noiversion", "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid", "nosymfollow",
-                "private", "ratime", "rbind", "rdev", "rdiratime", "relatime", "remount", "rexec", "rnoatime",
-                "rnodev", "rnodiratime", "rnoexec", "rnorelatime", "rnostrictatime", "rnosuid",
-                "rnosymfollow", "ro", "rprivate", "rrelatime", "rro", "rrw", "rshared", "rslave",
-                "rstrictatime", "rsuid", "rsymfollow", "runbindable", "rw", "shared", "silent", "slave",
-                "strictatime", "suid", "symfollow", "sync", "unbindable",
+                "async",
+                "atime",
+                "bind",
+                "defaults",
+                "dev",
+                "diratime",
+                "dirsync",
+                "exec",
+                "iversion",
+                "lazytime",
+                "loud",
+                "mand",
+                "noatime",
+                "nodev",
+                "nodiratime",
+                "noexec",
+                "noiversion",
+                "nolazytime",
+                "nomand",
+                "norelatime",
+                "nostrictatime",
+                "nosuid",
+                "nosymfollow",
+                "private",
+                "ratime",
+                "rbind",
+                "rdev",
+                "rdiratime",
+                "relatime",
+                "remount",
+                "rexec",
+                "rnoatime",
+                "rnodev",
+                "rnodiratime",
+                "rnoexec",
+                "rnorelatime",
+                "rnostrictatime",
+                "rnosuid",
+                "rnosymfollow",
+                "ro",
+                "rprivate",
+                "rrelatime",
+                "rro",
+                "rrw",
+                "rshared",
+                "rslave",
+                "rstrictatime",
+                "rsuid",
+                "rsymfollow",
+                "runbindable",
+                "rw",
+                "shared",
+                "silent",
+                "slave",
+                "strictatime",
+                "suid",
+                "symfollow",
+                "sync",
+                "unbindable",
         };
 
         for (int t = 0; t < OCI_NS__MAX; t++)
-                json_array_append_new(ns, json_string(oci_ns_type_name((enum oci_ns_type) t)));
+                json_array_append_new(ns, json_string(oci_ns_type_name((enum oci_ns_type)t)));
         mount_opts = json_array();
         for (size_t i = 0; i < ELEMENTSOF(opts); i++)
                 json_array_append_new(mount_opts, json_string(opts[i]));
         return json_pack("{s:s,s:s,s:o,s:o,s:{s:o,s:{s:b,s:b,s:b},s:{s:b},s:{s:b}},s:{}}", "ociVersionMin",
                          "1.0.0", "ociVersionMax", "1.2.0", "hooks",
-                         json_pack("[ssssss]", "prestart", "createRuntime", "createContainer", "startContainer",
-                                   "poststart", "poststop"),
+                         json_pack("[ssssss]", "prestart", "createRuntime", "createContainer",
+                                   "startContainer", "poststart", "poststop"),
                          "mountOptions", mount_opts, "linux", "namespaces", ns, "cgroup", "v1", 1, "v2", 1,
                          "systemd", 0, "apparmor", "enabled", 0, "selinux", "enabled", 0, "annotations");
 }

@@ -22,11 +22,11 @@ int process_validate(const oci_process *p, berth_error **err)
 int process_apply_rlimits(const oci_process *p, berth_error **err)
 {
         for (size_t i = 0; i < p->n_rlimits; i++) {
-                struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
+                struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
                 if (setrlimit(p->rlimits[i].resource, &rl) < 0)
                         return berth_error_set(err, errno, "setrlimit %s (soft %llu, hard %llu)",
-                                               p->rlimits[i].type, (unsigned long long) rl.rlim_cur,
-                                               (unsigned long long) rl.rlim_max);
+                                               p->rlimits[i].type, (unsigned long long)rl.rlim_cur,
+                                               (unsigned long long)rl.rlim_max);
         }
         return 0;
 }
@@ -38,8 +38,8 @@ int process_apply_oom_score_adj(const oci_process *p, berth_error **err)
 
         if (!p->oom_score_adj.set)
                 return 0;
-        n = snprintf(buf, sizeof(buf), "%lld", (long long) p->oom_score_adj.value);
-        if (fs_write_file("/proc/self/oom_score_adj", buf, (size_t) n, err) < 0)
+        n = snprintf(buf, sizeof(buf), "%lld", (long long)p->oom_score_adj.value);
+        if (fs_write_file("/proc/self/oom_score_adj", buf, (size_t)n, err) < 0)
                 return berth_error_wrap(err, "process.oomScoreAdj %s", buf);
         return 0;
 }
@@ -48,7 +48,8 @@ int process_apply_user(const oci_process *p, berth_error **err)
 {
         const oci_user *u = &p->user;
 
-        if (setgroups(u->n_additional_gids, u->additional_gids) < 0 && !(errno == EPERM && u->n_additional_gids == 0))
+        if (setgroups(u->n_additional_gids, u->additional_gids) < 0 &&
+            !(errno == EPERM && u->n_additional_gids == 0))
                 return berth_error_set(err, errno, "setgroups");
         if (setresgid(u->gid, u->gid, u->gid) < 0)
                 return berth_error_set(err, errno, "setgid %u", u->gid);
@@ -58,7 +59,7 @@ int process_apply_user(const oci_process *p, berth_error **err)
         if (setresuid(u->uid, u->uid, u->uid) < 0)
                 return berth_error_set(err, errno, "setuid %u", u->uid);
         if (u->umask.set)
-                umask((mode_t) u->umask.value);
+                umask((mode_t)u->umask.value);
         return 0;
 }
 
@@ -100,7 +101,8 @@ int process_find_executable(const oci_process *p, char **ret, int *ret_exit, ber
                 }
                 *ret_exit = e == EACCES ? 126 : 127;
                 if (e == ENOENT)
-                        return berth_error_set(err, 0, "exec: \"%s\": stat %s: no such file or directory", cmd, cmd);
+                        return berth_error_set(err, 0, "exec: \"%s\": stat %s: no such file or directory",
+                                               cmd, cmd);
                 return berth_error_set(err, 0, "exec: \"%s\": %s", cmd,
                                        e == EACCES ? "permission denied" : strerror(e));
         }

@@ -17,14 +17,14 @@
 #include "basic/fs.h"
 #include "basic/jsonh.h"
 
-static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
+static const int forwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 
 static int recv_fd(int sock)
 {
         char cbuf[CMSG_SPACE(sizeof(int))], name[64];
-        struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                              .msg_controllen = sizeof(cbuf) };
+        struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
+        struct msghdr msg = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
         struct cmsghdr *cm;
         int fd;
 
@@ -53,7 +53,7 @@ static bool pump(int from, int to)
 
         if (n <= 0)
                 return n < 0 && (errno == EINTR || errno == EAGAIN);
-        return fs_write_all(to, buf, (size_t) n) == 0;
+        return fs_write_all(to, buf, (size_t)n) == 0;
 }
 
 static int wait_status(pid_t pid, int *ret_status)
@@ -71,8 +71,9 @@ static int wait_status(pid_t pid, int *ret_status)
 static int serve(pid_t pid, const sigset_t *set, int master, int *ret_status)
 {
         _cleanup_close_ int sfd = signalfd(-1, set, SFD_CLOEXEC);
-        struct pollfd p[3] = { { .fd = sfd, .events = POLLIN }, { .fd = master, .events = POLLIN },
-                               { .fd = master >= 0 ? STDIN_FILENO : -1, .events = POLLIN } };
+        struct pollfd p[3] = {{.fd = sfd, .events = POLLIN},
+                              {.fd = master, .events = POLLIN},
+                              {.fd = master >= 0 ? STDIN_FILENO : -1, .events = POLLIN}};
 
         if (sfd < 0)
                 return -errno;
@@ -93,7 +94,7 @@ static int serve(pid_t pid, const sigset_t *set, int master, int *ret_status)
                 if (si.ssi_signo == SIGWINCH && master >= 0)
                         copy_winsize(STDIN_FILENO, master);
                 else if (si.ssi_signo != SIGCHLD)
-                        kill(pid, (int) si.ssi_signo);
+                        kill(pid, (int)si.ssi_signo);
                 else if (wait_status(pid, ret_status)) {
                         while (master >= 0 && poll(&p[1], 1, 0) == 1 && (p[1].revents & POLLIN) &&
                                pump(master, STDOUT_FILENO))
@@ -103,8 +104,8 @@ static int serve(pid_t pid, const sigset_t *set, int master, int *ret_status)
         }
 }
 
-int runtime_run(const char *root, const char *id, const runtime_create_opts *opts, bool detach, int *ret_status,
-                berth_error **err)
+int runtime_run(const char *root, const char *id, const runtime_create_opts *opts, bool detach,
+                int *ret_status, berth_error **err)
 {
         _cleanup_state_ container_state *st = NULL;
         _cleanup_close_ int master = -EBADF, console_ours = -EBADF;

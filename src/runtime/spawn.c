@@ -19,7 +19,7 @@
 
 int sync_send(int fd, int type, const berth_error *e, int exit_code)
 {
-        sync_msg m = { .type = type, .exit_code = exit_code };
+        sync_msg m = {.type = type, .exit_code = exit_code};
 
         if (e) {
                 _cleanup_free_ char *t = berth_error_text(e);
@@ -31,7 +31,7 @@ int sync_send(int fd, int type, const berth_error *e, int exit_code)
 
 int sync_send_text(int fd, int type, const char *text)
 {
-        sync_msg m = { .type = type };
+        sync_msg m = {.type = type};
 
         if (strlen(text) >= sizeof(m.text))
                 return -E2BIG;
@@ -49,7 +49,7 @@ int sync_recv(int fd, sync_msg *m)
         while (n < 0 && errno == EINTR);
         if (n < 0)
                 return -errno;
-        if (n < (ssize_t) offsetof(sync_msg, text))
+        if (n < (ssize_t)offsetof(sync_msg, text))
                 return -EPIPE;
         return 0;
 }
@@ -62,13 +62,13 @@ int sync_msg_to_error(const sync_msg *m, berth_error **err)
 
 pid_t spawn_clone3(unsigned long long flags, int cgroup_fd)
 {
-        struct clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
+        struct clone_args args = {.flags = flags, .exit_signal = SIGCHLD};
 
         if (cgroup_fd >= 0) {
                 args.flags |= CLONE_INTO_CGROUP;
-                args.cgroup = (unsigned long long) cgroup_fd;
+                args.cgroup = (unsigned long long)cgroup_fd;
         }
-        return (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+        return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
 void spawn_kill_and_reap(pid_t pid)
@@ -80,10 +80,10 @@ void spawn_kill_and_reap(pid_t pid)
 
 static int send_fd(int sock, int fd, const char *name, berth_error **err)
 {
-        char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-        struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen(name) };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                              .msg_controllen = sizeof(cbuf) };
+        char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+        struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
+        struct msghdr msg = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
         struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 
         cm->cmsg_level = SOL_SOCKET;
@@ -110,8 +110,8 @@ int spawn_console(const oci_process *p, int console_fd, berth_error **err)
         if (slave < 0)
                 return berth_error_set(err, errno, "open pty peer");
         if (p->console_size) {
-                struct winsize ws = { .ws_row = (unsigned short) p->console_size->height,
-                                      .ws_col = (unsigned short) p->console_size->width };
+                struct winsize ws = {.ws_row = (unsigned short)p->console_size->height,
+                                     .ws_col = (unsigned short)p->console_size->width};
                 ioctl(slave, TIOCSWINSZ, &ws);
         }
         snprintf(name, sizeof(name), "/dev/pts/%d", ptn);
@@ -159,8 +159,8 @@ _noreturn_ void spawn_exec(const spawn_exec_args *a)
                 berth_error_set(&e, errno, "prctl PR_SET_NO_NEW_PRIVS");
                 exec_fail(a, e, 126);
         }
-        fs_cloexec_from(3 + (int) a->preserve_fds);
-        execve(a->exe, p->args, p->env ? p->env : (char *[]){ NULL });
+        fs_cloexec_from(3 + (int)a->preserve_fds);
+        execve(a->exe, p->args, p->env ? p->env : (char *[]){NULL});
         r = errno;
         berth_error_set(&e, r, "exec: \"%s\"", p->args[0]);
         exec_fail(a, e, r == ENOENT ? 127 : 126);

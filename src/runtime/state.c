@@ -14,7 +14,7 @@
 
 const char *runtime_status_name(enum runtime_status s)
 {
-        static const char *const names[] = { "creating", "created", "running", "paused", "stopped" };
+        static const char *const names[] = {"creating", "created", "running", "paused", "stopped"};
         return names[s];
 }
 
@@ -71,9 +71,9 @@ int state_save(const container_state *st, berth_error **err)
 {
         _cleanup_free_ char *path = xasprintf("%s/state.json", st->dir), *text = NULL;
         json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:I}", "id", st->id, "bundle", st->bundle,
-                              "rootfs", st->rootfs, "created", st->created, "owner", st->owner,
-                              "cgroupPath", strempty(st->cgroup_path), "pid", (int) st->pid, "startTime",
-                              (json_int_t) st->start_time);
+                              "rootfs", st->rootfs, "created", st->created, "owner", st->owner, "cgroupPath",
+                              strempty(st->cgroup_path), "pid", (int)st->pid, "startTime",
+                              (json_int_t)st->start_time);
 
         if (st->config)
                 json_object_set(j, "config", st->config);
@@ -98,7 +98,8 @@ int state_load(const char *root, const char *id, container_state **ret, berth_er
         if (!j) {
                 if (access(dir, F_OK) < 0)
                         return berth_error_set(err, ENOENT, "container %s does not exist", id);
-                return berth_error_set(err, 0, "container %s: state %s is unreadable: %s", id, path, je.text);
+                return berth_error_set(err, 0, "container %s: state %s is unreadable: %s", id, path,
+                                       je.text);
         }
         if (json_unpack_ex(j, &je, 0, "{s?s,s?s,s?s,s?s,s?s,s?I,s?I}", "bundle", &bundle, "rootfs", &rootfs,
                            "created", &created, "owner", &owner, "cgroupPath", &cg, "pid", &pid, "startTime",
@@ -113,8 +114,8 @@ int state_load(const char *root, const char *id, container_state **ret, berth_er
         st->created = xstrdup(created);
         st->owner = xstrdup(owner);
         st->cgroup_path = *cg ? xstrdup(cg) : NULL;
-        st->pid = (pid_t) pid;
-        st->start_time = (unsigned long long) start;
+        st->pid = (pid_t)pid;
+        st->start_time = (unsigned long long)start;
         st->config = json_incref(json_object_get(j, "config"));
         *ret = st;
         return 0;
@@ -144,9 +145,9 @@ enum runtime_status state_status(const container_state *st)
 json_t *state_to_oci_json(const container_state *st, enum runtime_status status)
 {
         json_t *annotations = st->config ? json_object_get(st->config, "annotations") : NULL;
-        json_t *j = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s}", "ociVersion", "1.2.0", "id", st->id, "status",
-                              runtime_status_name(status), "pid",
-                              status == RUNTIME_STOPPED ? 0 : (int) st->pid, "bundle", st->bundle, "rootfs",
+        json_t *j = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s}", "ociVersion", "1.2.0", "id", st->id,
+                              "status", runtime_status_name(status), "pid",
+                              status == RUNTIME_STOPPED ? 0 : (int)st->pid, "bundle", st->bundle, "rootfs",
                               st->rootfs, "created", st->created, "owner", st->owner);
 
         if (annotations && json_object_size(annotations) > 0)

@@ -9,16 +9,16 @@
 
 typedef struct container_state {
         char *id;
-        char *root;        /* the runtime's --root */
-        char *dir;         /* <root>/<id> */
+        char *root; /* the runtime's --root */
+        char *dir;  /* <root>/<id> */
         char *bundle;
         char *rootfs;
-        char *created;     /* RFC 3339 with nanoseconds */
+        char *created; /* RFC 3339 with nanoseconds */
         char *owner;
         char *cgroup_path; /* resolved, e.g. "/berth/<id>" */
         pid_t pid;
         unsigned long long start_time; /* of pid, from /proc/PID/stat */
-        json_t *config;    /* the config.json it was created from (hooks, annotations) */
+        json_t *config;                /* the config.json it was created from (hooks, annotations) */
 } container_state;
 
 /* Create <root>/<id> (and root itself, 0700); EEXIST reads "container <id> already exists". */

@@ -40,7 +40,10 @@ static void test_strv(void **state)
 static void test_path_normalize(void **state)
 {
         static const char *cases[][2] = {
-                { "/a//b/../c/./d", "/a/c/d" }, { "a/../../b", "b" }, { "/../..", "/" }, { "", "" },
+                {"/a//b/../c/./d", "/a/c/d"},
+                {"a/../../b", "b"},
+                {"/../..", "/"},
+                {"", ""},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 _cleanup_free_ char *n = fs_path_normalize(cases[i][0]);
@@ -124,9 +127,9 @@ static void test_proc_start_time(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_error_set_wrap),   cmocka_unit_test(test_strv),
-                cmocka_unit_test(test_path_normalize),   cmocka_unit_test(test_in_root_confinement),
-                cmocka_unit_test(test_atomic_write),     cmocka_unit_test(test_json_paths),
+                cmocka_unit_test(test_error_set_wrap),  cmocka_unit_test(test_strv),
+                cmocka_unit_test(test_path_normalize),  cmocka_unit_test(test_in_root_confinement),
+                cmocka_unit_test(test_atomic_write),    cmocka_unit_test(test_json_paths),
                 cmocka_unit_test(test_proc_start_time),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,33 +8,34 @@
 #include "basic/log.h"
 
 static const verb verbs[] = {
-        { "create", verb_create,
-          "[--bundle DIR] [--pid-file FILE] [--console-socket PATH] [--no-pivot] [--no-new-keyring] "
-          "[--preserve-fds N] ID",
-          "Create a container; its process waits until `start`." },
-        { "start", verb_start, "ID", "Run the user process of a created container." },
-        { "run", verb_run,
-          "[--bundle DIR] [--detach] [--pid-file FILE] [--console-socket PATH] [--no-pivot] "
-          "[--no-new-keyring] [--preserve-fds N] ID",
-          "Create and start a container; without --detach wait and exit with its status." },
-        { "state", verb_state, "ID", "Print the OCI state of a container as JSON." },
-        { "kill", verb_kill, "[--all] ID [SIGNAL]", "Send a signal (default SIGTERM) to the container." },
-        { "delete", verb_delete, "[--force] ID", "Delete a stopped (or, with --force, any) container." },
-        { "list", verb_list, "[--format table|json] [--quiet]", "List the containers." },
-        { "spec", verb_spec, "[--bundle DIR] [--rootless]", "Write a default config.json." },
-        { "exec", verb_exec,
-          "[--process FILE] [--tty] [--console-socket PATH] [--detach] [--pid-file FILE] [--cwd DIR] "
-          "[--env K=V]... [--user UID[:GID]] [--cap CAP]... [--no-new-privs] [--preserve-fds N] ID [CMD ARGS...]",
-          "Run a new process inside a running container." },
-        { "pause", verb_pause, "ID", "Freeze every process of the container." },
-        { "resume", verb_resume, "ID", "Thaw a paused container." },
-        { "ps", verb_ps, "[--format table|json] ID", "List the processes of the container." },
-        { "update", verb_update,
-          "[--resources FILE|-] [--memory N] [--memory-swap N] [--memory-reservation N] [--cpu-shares N] "
-          "[--cpu-quota N] [--cpu-period N] [--cpuset-cpus LIST] [--cpuset-mems LIST] [--pids-limit N] "
-          "[--blkio-weight N] ID",
-          "Change the resource limits of a container." },
-        { "features", verb_features, "", "Print what this runtime supports (runtime-spec features JSON)." },
+        {"create", verb_create,
+         "[--bundle DIR] [--pid-file FILE] [--console-socket PATH] [--no-pivot] [--no-new-keyring] "
+         "[--preserve-fds N] ID",
+         "Create a container; its process waits until `start`."},
+        {"start", verb_start, "ID", "Run the user process of a created container."},
+        {"run", verb_run,
+         "[--bundle DIR] [--detach] [--pid-file FILE] [--console-socket PATH] [--no-pivot] "
+         "[--no-new-keyring] [--preserve-fds N] ID",
+         "Create and start a container; without --detach wait and exit with its status."},
+        {"state", verb_state, "ID", "Print the OCI state of a container as JSON."},
+        {"kill", verb_kill, "[--all] ID [SIGNAL]", "Send a signal (default SIGTERM) to the container."},
+        {"delete", verb_delete, "[--force] ID", "Delete a stopped (or, with --force, any) container."},
+        {"list", verb_list, "[--format table|json] [--quiet]", "List the containers."},
+        {"spec", verb_spec, "[--bundle DIR] [--rootless]", "Write a default config.json."},
+        {"exec", verb_exec,
+         "[--process FILE] [--tty] [--console-socket PATH] [--detach] [--pid-file FILE] [--cwd DIR] "
+         "[--env K=V]... [--user UID[:GID]] [--cap CAP]... [--no-new-privs] [--preserve-fds N] ID [CMD "
+         "ARGS...]",
+         "Run a new process inside a running container."},
+        {"pause", verb_pause, "ID", "Freeze every process of the container."},
+        {"resume", verb_resume, "ID", "Thaw a paused container."},
+        {"ps", verb_ps, "[--format table|json] ID", "List the processes of the container."},
+        {"update", verb_update,
+         "[--resources FILE|-] [--memory N] [--memory-swap N] [--memory-reservation N] [--cpu-shares N] "
+         "[--cpu-quota N] [--cpu-period N] [--cpuset-cpus LIST] [--cpuset-mems LIST] [--pids-limit N] "
+         "[--blkio-weight N] ID",
+         "Change the resource limits of a container."},
+        {"features", verb_features, "", "Print what this runtime supports (runtime-spec features JSON)."},
 };
 
 const verb *cli_find_verb(const char *name)
@@ -111,18 +112,18 @@ enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_CRIU
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
-                { "root", required_argument, NULL, OPT_ROOT },
-                { "log", required_argument, NULL, OPT_LOG },
-                { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
-                { "debug", no_argument, NULL, OPT_DEBUG },
-                { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD },
-                { "criu", required_argument, NULL, OPT_CRIU },
-                { "rootless", required_argument, NULL, OPT_ROOTLESS },
-                { "version", no_argument, NULL, 'v' },
-                { "help", no_argument, NULL, 'h' },
+                {"root", required_argument, NULL, OPT_ROOT},
+                {"log", required_argument, NULL, OPT_LOG},
+                {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+                {"debug", no_argument, NULL, OPT_DEBUG},
+                {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
+                {"criu", required_argument, NULL, OPT_CRIU},
+                {"rootless", required_argument, NULL, OPT_ROOTLESS},
+                {"version", no_argument, NULL, 'v'},
+                {"help", no_argument, NULL, 'h'},
                 {},
         };
-        global_opts g = { .root = "/run/berth-runtime" };
+        global_opts g = {.root = "/run/berth-runtime"};
         const char *log_path = NULL;
         enum log_format fmt = LOG_FORMAT_TEXT;
         bool systemd = false;
@@ -143,7 +144,8 @@ int main(int argc, char **argv)
                         if (streq(optarg, "json"))
                                 fmt = LOG_FORMAT_JSON;
                         else if (!streq(optarg, "text"))
-                                return cli_fail_msg("--log-format: unknown format \"%s\" (text or json)", optarg);
+                                return cli_fail_msg("--log-format: unknown format \"%s\" (text or json)",
+                                                    optarg);
                         break;
                 case OPT_DEBUG:
                         g.debug = true;

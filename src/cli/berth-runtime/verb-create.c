@@ -6,21 +6,29 @@
 #include "runtime-cli.h"
 #include "runtime/container.h"
 
-enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_NO_SUBREAPER, OPT_KEEP };
+enum {
+        OPT_PID_FILE = 256,
+        OPT_CONSOLE,
+        OPT_NO_PIVOT,
+        OPT_NO_KEYRING,
+        OPT_PRESERVE,
+        OPT_NO_SUBREAPER,
+        OPT_KEEP
+};
 
 static int parse_create_flags(const char *name, int argc, char **argv, runtime_create_opts *o, bool *detach)
 {
         static const struct option opts[] = {
-                { "bundle", required_argument, NULL, 'b' },
-                { "pid-file", required_argument, NULL, OPT_PID_FILE },
-                { "console-socket", required_argument, NULL, OPT_CONSOLE },
-                { "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
-                { "no-new-keyring", no_argument, NULL, OPT_NO_KEYRING },
-                { "preserve-fds", required_argument, NULL, OPT_PRESERVE },
-                { "detach", no_argument, NULL, 'd' },
-                { "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
-                { "keep", no_argument, NULL, OPT_KEEP },
-                { "help", no_argument, NULL, 'h' },
+                {"bundle", required_argument, NULL, 'b'},
+                {"pid-file", required_argument, NULL, OPT_PID_FILE},
+                {"console-socket", required_argument, NULL, OPT_CONSOLE},
+                {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
+                {"no-new-keyring", no_argument, NULL, OPT_NO_KEYRING},
+                {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+                {"detach", no_argument, NULL, 'd'},
+                {"no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER},
+                {"keep", no_argument, NULL, OPT_KEEP},
+                {"help", no_argument, NULL, 'h'},
                 {},
         };
         int c;
@@ -47,8 +55,9 @@ static int parse_create_flags(const char *name, int argc, char **argv, runtime_c
                         char *end;
                         unsigned long n = strtoul(optarg, &end, 10);
                         if (*end || n > 65536)
-                                return cli_fail_msg("%s: --preserve-fds: \"%s\" is not a count", name, optarg);
-                        o->preserve_fds = (unsigned) n;
+                                return cli_fail_msg("%s: --preserve-fds: \"%s\" is not a count", name,
+                                                    optarg);
+                        o->preserve_fds = (unsigned)n;
                         break;
                 }
                 case 'd':

@@ -7,27 +7,36 @@
 #include "basic/strv.h"
 #include "runtime/container.h"
 
-enum { OPT_CONSOLE = 256, OPT_PID_FILE, OPT_CWD, OPT_CAP, OPT_NNP, OPT_PRESERVE, OPT_IGNORED_ARG, OPT_IGNORED };
+enum {
+        OPT_CONSOLE = 256,
+        OPT_PID_FILE,
+        OPT_CWD,
+        OPT_CAP,
+        OPT_NNP,
+        OPT_PRESERVE,
+        OPT_IGNORED_ARG,
+        OPT_IGNORED
+};
 
 int verb_exec(int argc, char **argv, const global_opts *g)
 {
         static const struct option opts[] = {
-                { "process", required_argument, NULL, 'p' },
-                { "tty", no_argument, NULL, 't' },
-                { "console-socket", required_argument, NULL, OPT_CONSOLE },
-                { "detach", no_argument, NULL, 'd' },
-                { "pid-file", required_argument, NULL, OPT_PID_FILE },
-                { "cwd", required_argument, NULL, OPT_CWD },
-                { "env", required_argument, NULL, 'e' },
-                { "user", required_argument, NULL, 'u' },
-                { "cap", required_argument, NULL, 'c' },
-                { "no-new-privs", no_argument, NULL, OPT_NNP },
-                { "preserve-fds", required_argument, NULL, OPT_PRESERVE },
-                { "process-label", required_argument, NULL, OPT_IGNORED_ARG },
-                { "apparmor", required_argument, NULL, OPT_IGNORED_ARG },
-                { "additional-gids", required_argument, NULL, 'g' },
-                { "ignore-paused", no_argument, NULL, OPT_IGNORED },
-                { "help", no_argument, NULL, 'h' },
+                {"process", required_argument, NULL, 'p'},
+                {"tty", no_argument, NULL, 't'},
+                {"console-socket", required_argument, NULL, OPT_CONSOLE},
+                {"detach", no_argument, NULL, 'd'},
+                {"pid-file", required_argument, NULL, OPT_PID_FILE},
+                {"cwd", required_argument, NULL, OPT_CWD},
+                {"env", required_argument, NULL, 'e'},
+                {"user", required_argument, NULL, 'u'},
+                {"cap", required_argument, NULL, 'c'},
+                {"no-new-privs", no_argument, NULL, OPT_NNP},
+                {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+                {"process-label", required_argument, NULL, OPT_IGNORED_ARG},
+                {"apparmor", required_argument, NULL, OPT_IGNORED_ARG},
+                {"additional-gids", required_argument, NULL, 'g'},
+                {"ignore-paused", no_argument, NULL, OPT_IGNORED},
+                {"help", no_argument, NULL, 'h'},
                 {},
         };
         _cleanup_strv_free_ char **env = NULL, **caps = NULL, **args = NULL;
@@ -69,7 +78,7 @@ int verb_exec(int argc, char **argv, const global_opts *g)
                         o.no_new_privs = true;
                         break;
                 case OPT_PRESERVE:
-                        o.preserve_fds = (unsigned) strtoul(optarg, NULL, 10);
+                        o.preserve_fds = (unsigned)strtoul(optarg, NULL, 10);
                         break;
                 case 'g':
                 case OPT_IGNORED_ARG:

@@ -14,8 +14,9 @@ static void print_table(const runtime_info *a, size_t n)
 {
         printf("%-12s%-12s%-12s%-40s%-32s%s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
         for (size_t i = 0; i < n; i++)
-                printf("%-12s%-12d%-12s%-40s%-32s%s\n", a[i].id, (int) a[i].pid, runtime_status_name(a[i].status),
-                       a[i].bundle, a[i].created, *a[i].owner ? a[i].owner : "root");
+                printf("%-12s%-12d%-12s%-40s%-32s%s\n", a[i].id, (int)a[i].pid,
+                       runtime_status_name(a[i].status), a[i].bundle, a[i].created,
+                       *a[i].owner ? a[i].owner : "root");
 }
 
 static void print_json(const runtime_info *a, size_t n)
@@ -24,10 +25,10 @@ static void print_json(const runtime_info *a, size_t n)
         _cleanup_free_ char *text = NULL;
 
         for (size_t i = 0; i < n; i++)
-                json_array_append_new(arr, json_pack("{s:s,s:i,s:s,s:s,s:s,s:s}", "id", a[i].id, "pid",
-                                                     (int) a[i].pid, "status", runtime_status_name(a[i].status),
-                                                     "bundle", a[i].bundle, "created", a[i].created, "owner",
-                                                     *a[i].owner ? a[i].owner : "root"));
+                json_array_append_new(
+                        arr, json_pack("{s:s,s:i,s:s,s:s,s:s,s:s}", "id", a[i].id, "pid", (int)a[i].pid,
+                                       "status", runtime_status_name(a[i].status), "bundle", a[i].bundle,
+                                       "created", a[i].created, "owner", *a[i].owner ? a[i].owner : "root"));
         text = jsonh_dump(arr, false);
         puts(text);
 }
@@ -35,9 +36,9 @@ static void print_json(const runtime_info *a, size_t n)
 int verb_list(int argc, char **argv, const global_opts *g)
 {
         static const struct option opts[] = {
-                { "format", required_argument, NULL, 'f' },
-                { "quiet", no_argument, NULL, 'q' },
-                { "help", no_argument, NULL, 'h' },
+                {"format", required_argument, NULL, 'f'},
+                {"quiet", no_argument, NULL, 'q'},
+                {"help", no_argument, NULL, 'h'},
                 {},
         };
         berth_error *err = NULL;
@@ -83,9 +84,9 @@ int verb_list(int argc, char **argv, const global_opts *g)
 int verb_spec(int argc, char **argv, const global_opts *g)
 {
         static const struct option opts[] = {
-                { "bundle", required_argument, NULL, 'b' },
-                { "rootless", no_argument, NULL, 'r' },
-                { "help", no_argument, NULL, 'h' },
+                {"bundle", required_argument, NULL, 'b'},
+                {"rootless", no_argument, NULL, 'r'},
+                {"help", no_argument, NULL, 'h'},
                 {},
         };
         _cleanup_json_ json_t *j = NULL;

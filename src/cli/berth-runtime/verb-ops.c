@@ -11,7 +11,7 @@
 
 static int only_id(const char *name, int argc, char **argv)
 {
-        static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, {} };
+        static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {}};
         int c;
 
         opterr = 0;
@@ -47,8 +47,8 @@ int verb_resume(int argc, char **argv, const global_opts *g)
 
 int verb_ps(int argc, char **argv, const global_opts *g)
 {
-        static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
-                                              { "help", no_argument, NULL, 'h' }, {} };
+        static const struct option opts[] = {
+                {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {}};
         const char *format = "table";
         berth_error *err = NULL;
         pid_t *pids = NULL;
@@ -74,19 +74,19 @@ int verb_ps(int argc, char **argv, const global_opts *g)
         if (streq(format, "json")) {
                 fputc('[', stdout);
                 for (size_t i = 0; i < n; i++)
-                        printf("%s%d", i ? "," : "", (int) pids[i]);
+                        printf("%s%d", i ? "," : "", (int)pids[i]);
                 puts("]");
         } else {
                 printf("%-8s %s\n", "PID", "CMD");
                 for (size_t i = 0; i < n; i++) {
-                        _cleanup_free_ char *path = xasprintf("/proc/%d/cmdline", (int) pids[i]), *cmd = NULL;
+                        _cleanup_free_ char *path = xasprintf("/proc/%d/cmdline", (int)pids[i]), *cmd = NULL;
                         size_t len = 0;
                         if (fs_read_file(path, &cmd, &len, NULL) < 0)
                                 continue;
                         for (size_t k = 0; k + 1 < len; k++)
                                 if (cmd[k] == 0)
                                         cmd[k] = ' ';
-                        printf("%-8d %s\n", (int) pids[i], cmd);
+                        printf("%-8d %s\n", (int)pids[i], cmd);
                 }
         }
         free(pids);
@@ -100,18 +100,18 @@ static int update_flag(json_t *res, const char *flag, const char *value)
                 const char *flag, *section, *key;
                 bool is_string;
         } map[] = {
-                { "memory", "memory", "limit", false },
-                { "memory-reservation", "memory", "reservation", false },
-                { "memory-swap", "memory", "swap", false },
-                { "cpu-shares", "cpu", "shares", false },
-                { "cpu-quota", "cpu", "quota", false },
-                { "cpu-period", "cpu", "period", false },
-                { "cpu-rt-period", "cpu", "realtimePeriod", false },
-                { "cpu-rt-runtime", "cpu", "realtimeRuntime", false },
-                { "cpuset-cpus", "cpu", "cpus", true },
-                { "cpuset-mems", "cpu", "mems", true },
-                { "pids-limit", "pids", "limit", false },
-                { "blkio-weight", "blockIO", "weight", false },
+                {"memory", "memory", "limit", false},
+                {"memory-reservation", "memory", "reservation", false},
+                {"memory-swap", "memory", "swap", false},
+                {"cpu-shares", "cpu", "shares", false},
+                {"cpu-quota", "cpu", "quota", false},
+                {"cpu-period", "cpu", "period", false},
+                {"cpu-rt-period", "cpu", "realtimePeriod", false},
+                {"cpu-rt-runtime", "cpu", "realtimeRuntime", false},
+                {"cpuset-cpus", "cpu", "cpus", true},
+                {"cpuset-mems", "cpu", "mems", true},
+                {"pids-limit", "pids", "limit", false},
+                {"blkio-weight", "blockIO", "weight", false},
         };
         for (size_t i = 0; i < ELEMENTSOF(map); i++) {
                 if (!streq(flag, map[i].flag))
@@ -138,20 +138,20 @@ static int update_flag(json_t *res, const char *flag, const char *value)
 int verb_update(int argc, char **argv, const global_opts *g)
 {
         static const struct option opts[] = {
-                { "resources", required_argument, NULL, 'r' },
-                { "memory", required_argument, NULL, 0 },
-                { "memory-reservation", required_argument, NULL, 0 },
-                { "memory-swap", required_argument, NULL, 0 },
-                { "cpu-shares", required_argument, NULL, 0 },
-                { "cpu-quota", required_argument, NULL, 0 },
-                { "cpu-period", required_argument, NULL, 0 },
-                { "cpu-rt-period", required_argument, NULL, 0 },
-                { "cpu-rt-runtime", required_argument, NULL, 0 },
-                { "cpuset-cpus", required_argument, NULL, 0 },
-                { "cpuset-mems", required_argument, NULL, 0 },
-                { "pids-limit", required_argument, NULL, 0 },
-                { "blkio-weight", required_argument, NULL, 0 },
-                { "help", no_argument, NULL, 'h' },
+                {"resources", required_argument, NULL, 'r'},
+                {"memory", required_argument, NULL, 0},
+                {"memory-reservation", required_argument, NULL, 0},
+                {"memory-swap", required_argument, NULL, 0},
+                {"cpu-shares", required_argument, NULL, 0},
+                {"cpu-quota", required_argument, NULL, 0},
+                {"cpu-period", required_argument, NULL, 0},
+                {"cpu-rt-period", required_argument, NULL, 0},
+                {"cpu-rt-runtime", required_argument, NULL, 0},
+                {"cpuset-cpus", required_argument, NULL, 0},
+                {"cpuset-mems", required_argument, NULL, 0},
+                {"pids-limit", required_argument, NULL, 0},
+                {"blkio-weight", required_argument, NULL, 0},
+                {"help", no_argument, NULL, 'h'},
                 {},
         };
         _cleanup_json_ json_t *res = json_object();
@@ -184,7 +184,8 @@ int verb_update(int argc, char **argv, const global_opts *g)
                         return cli_fail(err);
                 json_decref(res);
                 res = NULL;
-                if (jsonh_parse(text, len, streq(resources, "-") ? "--resources -" : resources, &res, &err) < 0)
+                if (jsonh_parse(text, len, streq(resources, "-") ? "--resources -" : resources, &res, &err) <
+                    0)
                         return cli_fail(err);
         }
         if (runtime_update(g->root, argv[optind], res, &err) < 0)

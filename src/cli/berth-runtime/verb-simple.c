@@ -11,8 +11,8 @@ static int parse_flags(const char *name, int argc, char **argv, const char *flag
                        int max)
 {
         struct option opts[] = {
-                { "help", no_argument, NULL, 'h' },
-                { flag ? flag : "help", no_argument, NULL, 'f' },
+                {"help", no_argument, NULL, 'h'},
+                {flag ? flag : "help", no_argument, NULL, 'f'},
                 {},
         };
         int c;
