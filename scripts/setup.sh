@@ -12,7 +12,7 @@ packages=(
         # tests and fixtures
         bats busybox-static jq iproute2 util-linux procps file
         # peers for comparison and benchmarks
-        crun runc hyperfine
+        crun runc hyperfine podman skopeo umoci docker.io containerd docker-registry apache2-utils tmux
         # cgroup v2 tests in a VM (tests/v2vm)
         qemu-system-x86 cpio
 )
