@@ -276,7 +276,7 @@ static int docker_manifest(load_ctx *x, const char *config, char **paths, char *
         descriptor cfg = {.media_type = (char *)MT_DOCKER_CONFIG};
         descriptor *layers = xcalloc(n + 1, sizeof(*layers));
         bool zstd = false;
-        uint64_t size;
+        uint64_t size = 0;
         int r;
 
         r = file_digest(x, config, &cfg.digest, err);
