@@ -9,6 +9,8 @@
 #include "storage/layers.h"
 #include "storage/storage.h"
 
+struct engine;
+
 #define EXIT_BERTH 125
 
 typedef struct berth_ctx {
@@ -18,6 +20,7 @@ typedef struct berth_ctx {
         layer_store *layers;
         image_store *images;
         const storage_driver *driver;
+        struct engine *engine;
 } berth_ctx;
 
 typedef struct berth_verb {
@@ -29,6 +32,8 @@ typedef struct berth_verb {
 /* Open the layer and image stores once (verbs that need them call this first). */
 int berth_open_stores(berth_ctx *ctx, berth_error **err);
 void berth_close(berth_ctx *ctx);
+/* The stores and the engine over them (container verbs). */
+int berth_open_engine(berth_ctx *ctx, berth_error **err);
 
 /* Print "berth: <text>" for err and return EXIT_BERTH. */
 int berth_report(const berth_error *err);
@@ -64,3 +69,19 @@ int verb_image_mount(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_image_umount(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_system(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_version(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+
+/* Container verbs. */
+int verb_run(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_create(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_start(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_stop(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_restart(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_kill(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_rm(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_ps(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_logs(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_inspect(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_wait(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_exec(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_pause(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_unpause(berth_ctx *ctx, int argc, char **argv, berth_error **err);

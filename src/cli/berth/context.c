@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "berth.h"
+#include "engine/engine.h"
 
 static bool sink_exists(void *ud, const char *chain_id)
 {
@@ -90,8 +91,23 @@ int berth_open_stores(berth_ctx *ctx, berth_error **err)
         return image_store_open(ctx->root, &sink, &ctx->images, err);
 }
 
+int berth_open_engine(berth_ctx *ctx, berth_error **err)
+{
+        int r;
+
+        if (ctx->engine)
+                return 0;
+        r = berth_open_stores(ctx, err);
+        if (r < 0)
+                return r;
+        return engine_open(ctx->root, ctx->runroot, ctx->images, ctx->layers, ctx->driver, &ctx->engine,
+                           err);
+}
+
 void berth_close(berth_ctx *ctx)
 {
+        engine_free(ctx->engine);
+        ctx->engine = NULL;
         image_store_free(ctx->images);
         layer_store_free(ctx->layers);
         ctx->images = NULL;

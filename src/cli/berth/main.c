@@ -7,6 +7,22 @@
 #include "berth.h"
 
 static const berth_verb verbs[] = {
+        /* containers */
+        {"run", "Create and run a new container from an image", verb_run},
+        {"create", "Create a new container", verb_create},
+        {"start", "Start one or more stopped containers", verb_start},
+        {"stop", "Stop one or more running containers", verb_stop},
+        {"restart", "Restart one or more containers", verb_restart},
+        {"kill", "Kill one or more running containers", verb_kill},
+        {"rm", "Remove one or more containers", verb_rm},
+        {"ps", "List containers", verb_ps},
+        {"logs", "Fetch the logs of a container", verb_logs},
+        {"inspect", "Return low-level information on containers or images", verb_inspect},
+        {"wait", "Block until containers stop, then print their exit codes", verb_wait},
+        {"exec", "Run a command in a running container", verb_exec},
+        {"pause", "Pause all processes within containers", verb_pause},
+        {"unpause", "Unpause all processes within containers", verb_unpause},
+        /* images */
         {"images", "List images", verb_images},
         {"image", "Manage images (ls, inspect, history, tag, rm, prune, load, save, import, mount, umount)",
          verb_image},

@@ -67,6 +67,10 @@ static char *value_text(json_t *v)
                 return xasprintf("%lld", (long long)json_integer_value(v));
         if (json_is_null(v) || !v)
                 return xstrdup("<no value>");
+        if (json_is_boolean(v))
+                return xstrdup(json_is_true(v) ? "true" : "false");
+        if (json_is_real(v))
+                return xasprintf("%g", json_real_value(v));
         return jsonh_dump(v, false);
 }
 

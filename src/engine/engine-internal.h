@@ -1,0 +1,35 @@
+/* Shared inside the engine layer. */
+#pragma once
+
+#include "engine.h"
+
+#define xnew0(T, n) ((T *)xcalloc((n), sizeof(T)))
+
+int engine_db_open(const char *root, db **ret, berth_error **err);
+int engine_db_get(db *d, const char *id, ctr_record **ret, berth_error **err);
+int engine_db_exec_bind(db *d, const char *sql, berth_error **err, int n, const int64_t *ints,
+                        const char *const *texts);
+int engine_db_set_running(db *d, const char *id, pid_t pid, pid_t monitor_pid, int64_t started,
+                          berth_error **err);
+int engine_db_set_exited(db *d, const char *id, int code, bool oom, int64_t finished, berth_error **err);
+int engine_db_set_state(db *d, const char *id, const char *state, berth_error **err);
+char *engine_ctr_dir(const char *root, const char *id);
+
+/* run_opts to and from the JSON kept in the database. */
+json_t *run_opts_to_json(const run_opts *o);
+int run_opts_from_json(json_t *j, run_opts *o, berth_error **err);
+
+/* The OCI config.json of a container: image config + options + Docker's defaults. rootfs: the
+ * merged directory (users and groups are looked up in its /etc/passwd and /etc/group). */
+int engine_spec_build(const ctr_record *c, const run_opts *o, const char *ctr_dir, const char *rootfs,
+                      json_t **ret, berth_error **err);
+
+/* The cgroup path the engine gives a container. */
+char *engine_cgroup_path(const char *id);
+
+/* Volumes: host directory of -v spec (anonymous ones made under ROOT/volumes). */
+int engine_volume_source(const char *root, const char *id, const char *spec, char **ret_src, char **ret_dst,
+                         bool *ret_ro, berth_error **err);
+
+/* Remove a container's files, its row, and with volumes its anonymous volumes. */
+void engine_remove_files(db *d, const char *root, const char *id, json_t *opts, bool volumes);

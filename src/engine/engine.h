@@ -1,0 +1,138 @@
+/*
+ * The engine: containers with names, logs and a lifecycle, composed of the image store, storage
+ * and the runtime library. Metadata lives in ROOT/berth.db (table containers); a container's
+ * files in ROOT/containers/<id>/ (storage driver state with merged/, config.json, hostname,
+ * hosts, resolv.conf, the json-file log); runtime state in RUNROOT/runtime/<id>/.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+#include "basic/db.h"
+#include "basic/error.h"
+#include "image/store.h"
+#include "storage/layers.h"
+#include "storage/storage.h"
+
+typedef struct engine {
+        char *root, *runroot;
+        char *runtime_root; /* RUNROOT/runtime */
+        char *monitor_path; /* the berth-monitor binary */
+        db *db;
+        image_store *images;
+        layer_store *layers;
+        const storage_driver *driver;
+} engine;
+
+/* Everything `run` and `create` take; kept as JSON in the database for inspect and start. */
+typedef struct run_opts {
+        char *name;
+        char **env; /* KEY=VALUE, after the image's */
+        char *workdir, *user, *hostname;
+        char **entrypoint; /* non-NULL when --entrypoint was given ("" clears it) */
+        char **cmd;        /* NULL: the image's */
+        bool interactive, tty, detach, rm, read_only, privileged, no_new_privs, init;
+        char **volumes; /* -v SRC:DST[:ro] or -v DST */
+        char **tmpfs;   /* DST[:opts] */
+        char **cap_add, **cap_drop;
+        char **labels;  /* KEY=VALUE */
+        char **sysctls; /* KEY=VALUE */
+        char **ulimits; /* NAME=SOFT[:HARD] */
+        char *network;  /* none (default) or host */
+        char *seccomp;  /* NULL: the default profile; "unconfined"; or a file */
+        char *stop_signal;
+        int stop_timeout; /* seconds, -1: default 10 */
+        int64_t memory, memory_swap, memory_reservation, pids_limit, shm_size, cpu_quota;
+        uint64_t cpu_shares, cpu_period;
+        double cpus;
+        char *cpuset_cpus, *cpuset_mems;
+        bool oom_kill_disable;
+        int64_t log_max_size; /* bytes; 0: the default cap */
+        int log_max_file;
+} run_opts;
+
+void run_opts_clear(run_opts *o);
+
+typedef struct ctr_record {
+        char *id, *name, *image, *image_id;
+        char *state; /* created, running, paused, exited */
+        pid_t pid, monitor_pid;
+        int exit_code;
+        bool oom_killed;
+        int64_t created;                 /* Unix ns */
+        int64_t started_at, finished_at; /* Unix ns, 0: never */
+        json_t *opts;                    /* run_opts as JSON */
+        json_t *image_config;            /* the image's config section at create time */
+} ctr_record;
+
+void ctr_record_free(ctr_record *c);
+static inline void ctr_record_freep(ctr_record **c)
+{
+        ctr_record_free(*c);
+}
+#define _cleanup_ctr_record_ _cleanup_(ctr_record_freep)
+void ctr_record_list_free(ctr_record **l);
+
+/* Open the engine over opened stores (the caller keeps them). */
+int engine_open(const char *root, const char *runroot, image_store *images, layer_store *layers,
+                const storage_driver *driver, engine **ret, berth_error **err);
+void engine_free(engine *e);
+
+/* A container by full id, unique id prefix or name. */
+int engine_lookup(engine *e, const char *what, ctr_record **ret, berth_error **err);
+/* Every container, newest first; the state of those whose monitor died is corrected first. */
+int engine_list(engine *e, ctr_record ***ret, berth_error **err);
+/* Is image id used by a container? (the image store's in_use hook) */
+bool engine_image_in_use(void *userdata, const char *image_id);
+
+/* Make a container from IMAGE: the id and name reserved in one transaction, the bundle written.
+ * Nothing is left behind on failure. */
+int engine_create(engine *e, const char *image, const run_opts *o, char **ret_id, berth_error **err);
+
+/* How the caller follows a started container. */
+typedef struct start_io {
+        bool attach;       /* the container's stdio is the caller's (foreground run) */
+        int status_fd_out; /* set: read end of the monitor's status pipe ("exit N\n") */
+} start_io;
+
+/* Mount the rootfs and start the monitor, which creates and starts the container. Returns when
+ * the process runs (or failed to start: its error). */
+int engine_start(engine *e, const char *what, start_io *io, berth_error **err);
+
+/* Read the monitor's last word on the status pipe: the exit status, or -1 when it vanished. */
+int engine_wait_status_fd(int fd);
+
+/* SIGTERM (or the stop signal), then SIGKILL after timeout seconds (-1: the container's). */
+int engine_stop(engine *e, const char *what, int timeout, berth_error **err);
+int engine_kill(engine *e, const char *what, int sig, berth_error **err);
+/* Block until the container is not running; its exit code. */
+int engine_wait(engine *e, const char *what, int *ret_code, berth_error **err);
+/* Remove (force: stop it first); volumes: remove its anonymous volumes. */
+int engine_remove(engine *e, const char *what, bool force, bool volumes, berth_error **err);
+int engine_pause(engine *e, const char *what, bool pause, berth_error **err);
+
+/* Docker's inspect object. */
+int engine_inspect(engine *e, const char *what, json_t **ret, berth_error **err);
+
+/* Write the logs to out/err fds: tail lines (-1 all), follow, timestamps, since/until in ns (0: none). */
+typedef struct logs_opts {
+        long tail;
+        bool follow, timestamps;
+        int64_t since, until;
+} logs_opts;
+int engine_logs(engine *e, const char *what, const logs_opts *o, berth_error **err);
+
+/* Run a process inside a running container; its exit status in *ret_status. */
+int engine_exec(engine *e, const char *what, char **args, const run_opts *o, int *ret_status,
+                berth_error **err);
+
+/* The monitor's main: create and start container id, relay, log, reap, record. status_fd: where
+ * the monitor reports "started PID\n" or "error TEXT\n", then "exit N\n"; attach: fds 0-2 are the
+ * caller's and the container's output goes there as well as to the log. */
+int engine_monitor_main(const char *root, const char *runroot, const char *id, int status_fd, bool attach);
+
+/* Time helpers: now in Unix ns, RFC 3339 with nanoseconds (UTC). */
+int64_t engine_now(void);
+char *engine_time_format(int64_t ns);

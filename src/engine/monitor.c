@@ -1,0 +1,333 @@
+/*
+ * berth-monitor's work: one process per running container, in its own session. It creates and
+ * starts the container through the runtime library with its stdio on pipes (or a pty), copies
+ * the output to the json-file log (and to the caller's stdio for a foreground run), reaps the
+ * init, records the exit status and OOM kill, unmounts, and for --rm removes the container.
+ *
+ * The status pipe tells the caller "started PID", "error TEXT", "detached" and "exit N".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "basic/fs.h"
+#include "basic/jsonh.h"
+#include "engine-internal.h"
+#include "logfile.h"
+#include "runtime/cgroup.h"
+#include "runtime/run.h"
+
+typedef struct relay {
+        int fd;      /* container side: a pipe's read end or the pty master */
+        int copy_to; /* the caller's fd, -1 when not attached */
+        const char *stream;
+        log_line_buf line;
+} relay;
+
+static void status_say(int fd, const char *fmt, ...) _printf_(2, 3);
+static void status_say(int fd, const char *fmt, ...)
+{
+        _cleanup_free_ char *s = NULL;
+        va_list ap;
+
+        if (fd < 0)
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        if (s)
+                fs_write_all(fd, s, strlen(s));
+}
+
+static int recv_fd(int sock)
+{
+        char data, buf[CMSG_SPACE(sizeof(int))] = {0};
+        struct iovec iov = {.iov_base = &data, .iov_len = 1};
+        struct msghdr msg = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof(buf)};
+        struct cmsghdr *c;
+        int fd;
+
+        if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
+                return -EIO;
+        c = CMSG_FIRSTHDR(&msg);
+        if (!c || c->cmsg_type != SCM_RIGHTS)
+                return -EIO;
+        memcpy(&fd, CMSG_DATA(c), sizeof(int));
+        return fd;
+}
+
+static void copy_winsize(int from, int to)
+{
+        struct winsize ws;
+
+        if (from >= 0 && to >= 0 && ioctl(from, TIOCGWINSZ, &ws) == 0)
+                ioctl(to, TIOCSWINSZ, &ws);
+}
+
+/* Read what is there; false at EOF or error. */
+static bool relay_pump(relay *rl, log_writer *lw)
+{
+        char buf[16384];
+        ssize_t n = read(rl->fd, buf, sizeof(buf));
+
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return true;
+        if (n <= 0) {
+                log_line_flush(&rl->line, lw, rl->stream);
+                return false;
+        }
+        if (rl->copy_to >= 0 && fs_write_all(rl->copy_to, buf, (size_t)n) < 0)
+                rl->copy_to = -1; /* the caller went away: keep logging */
+        log_line_feed(&rl->line, lw, rl->stream, buf, (size_t)n);
+        return true;
+}
+
+typedef struct mon {
+        const char *root, *id;
+        char *dir, *rt_root;
+        db *db;
+        run_opts o;
+        json_t *opts;
+        int status_fd;
+        bool attach;
+        int caller[3];   /* the caller's stdio, -1 when not attached */
+        int master;      /* pty master */
+        relay relays[2]; /* stdout, stderr (only [0] with a pty) */
+        size_t n_relays;
+        pid_t pid;
+        log_writer log;
+} mon;
+
+/* Make the container with fds 0-2 set as it should get them; ours restored afterwards. */
+static int create_container(mon *m, int in, int out, int errfd, int console, container_state **ret_st,
+                            berth_error **err)
+{
+        int saved[3];
+        runtime_create_opts ro = {.bundle = m->dir};
+        int r;
+
+        for (int i = 0; i < 3; i++)
+                saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
+        dup2(in, 0);
+        dup2(out, 1);
+        dup2(errfd, 2);
+        r = container_create_full(m->rt_root, m->id, &ro, console, ret_st, err);
+        for (int i = 0; i < 3; i++) {
+                dup2(saved[i], i);
+                close(saved[i]);
+        }
+        return r;
+}
+
+static int setup_and_start(mon *m, berth_error **err)
+{
+        _cleanup_state_ container_state *st = NULL;
+        _cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        int in = m->attach && m->o.interactive ? m->caller[0] : devnull;
+        int r;
+
+        if (m->o.tty) {
+                int sv[2];
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                        return berth_error_set(err, errno, "socketpair");
+                r = create_container(m, devnull, devnull, devnull, sv[1], &st, err);
+                if (r >= 0) {
+                        m->master = recv_fd(sv[0]);
+                        if (m->master < 0)
+                                r = berth_error_set(err, 0, "receive the container's pty");
+                }
+                close(sv[0]);
+                if (r < 0)
+                        return r;
+                copy_winsize(m->caller[0], m->master);
+                m->relays[0] = (relay){.fd = m->master, .copy_to = m->caller[1], .stream = "stdout"};
+                m->n_relays = 1;
+        } else {
+                int po[2], pe[2];
+                if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0)
+                        return berth_error_set(err, errno, "pipe");
+                r = create_container(m, in, po[1], pe[1], -1, &st, err);
+                close(po[1]);
+                close(pe[1]);
+                m->relays[0] = (relay){.fd = po[0], .copy_to = m->caller[1], .stream = "stdout"};
+                m->relays[1] = (relay){.fd = pe[0], .copy_to = m->caller[2], .stream = "stderr"};
+                m->n_relays = 2;
+                if (r < 0)
+                        return r;
+        }
+        m->pid = st->pid;
+        r = container_start_locked(st, err);
+        if (r < 0)
+                return r;
+        return engine_db_set_running(m->db, m->id, m->pid, getpid(), engine_now(), err);
+}
+
+/* ctrl-p ctrl-q from the caller's terminal: stop relaying, tell the caller. */
+static bool forward_input(mon *m, int *detach_state)
+{
+        char buf[4096];
+        ssize_t n = read(m->caller[0], buf, sizeof(buf));
+
+        if (n <= 0)
+                return false;
+        for (ssize_t i = 0; i < n; i++) {
+                if (*detach_state == 1 && buf[i] == 0x11) {
+                        status_say(m->status_fd, "detached\n");
+                        return false;
+                }
+                *detach_state = buf[i] == 0x10 ? 1 : 0;
+        }
+        fs_write_all(m->master, buf, (size_t)n);
+        return true;
+}
+
+static void detach_caller(mon *m)
+{
+        for (int i = 0; i < 3; i++)
+                if (m->caller[i] >= 0) {
+                        close(m->caller[i]);
+                        m->caller[i] = -1;
+                }
+        for (size_t i = 0; i < m->n_relays; i++)
+                m->relays[i].copy_to = -1;
+        if (m->status_fd >= 0)
+                close(m->status_fd);
+        m->status_fd = -1;
+}
+
+static int serve(mon *m, int *ret_status)
+{
+        sigset_t set;
+        int sfd, detach_state = 0, open_relays = (int)m->n_relays;
+        bool exited = false, stdin_open = m->o.tty && m->o.interactive && m->caller[0] >= 0;
+
+        sigemptyset(&set);
+        sigaddset(&set, SIGCHLD);
+        sigaddset(&set, SIGWINCH);
+        sfd = signalfd(-1, &set, SFD_CLOEXEC);
+        while (!exited || open_relays > 0) {
+                struct pollfd p[4] = {{.fd = sfd, .events = POLLIN},
+                                      {.fd = -1},
+                                      {.fd = -1},
+                                      {.fd = stdin_open ? m->caller[0] : -1, .events = POLLIN}};
+                for (size_t i = 0; i < m->n_relays; i++)
+                        p[1 + i] = (struct pollfd){.fd = m->relays[i].fd, .events = POLLIN};
+                /* after the init's exit, output still in flight gets a moment, no more */
+                if (poll(p, 4, exited ? 500 : -1) == 0)
+                        break;
+                for (size_t i = 0; i < m->n_relays; i++)
+                        if (p[1 + i].revents && m->relays[i].fd >= 0 &&
+                            !relay_pump(&m->relays[i], &m->log)) {
+                                if (m->relays[i].fd != m->master)
+                                        close(m->relays[i].fd);
+                                m->relays[i].fd = -1;
+                                open_relays--;
+                        }
+                if (p[3].revents && !forward_input(m, &detach_state)) {
+                        stdin_open = false;
+                        if (detach_state == 1)
+                                detach_caller(m);
+                }
+                if (!(p[0].revents & POLLIN))
+                        continue;
+                struct signalfd_siginfo si;
+                if (read(sfd, &si, sizeof(si)) != sizeof(si))
+                        continue;
+                if (si.ssi_signo == SIGWINCH) {
+                        copy_winsize(m->caller[0], m->master);
+                        continue;
+                }
+                int st;
+                pid_t w;
+                while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+                        if (w == m->pid) {
+                                exited = true;
+                                *ret_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                        }
+        }
+        close(sfd);
+        return 0;
+}
+
+static bool oom_killed(mon *m)
+{
+        _cleanup_free_ char *cg_path = engine_cgroup_path(m->id);
+        cgroup *cg = NULL;
+        cgroup_stats s = {0};
+        bool oom = false;
+
+        if (cgroup_open(cg_path, m->id, &cg, NULL) >= 0 && cgroup_stats_read(cg, &s, NULL) >= 0)
+                oom = s.oom_kills > 0;
+        cgroup_free(cg);
+        return oom;
+}
+
+static void teardown(mon *m, int status)
+{
+        const char *dname = json_string_value(json_object_get(m->opts, "storage_driver"));
+        const storage_driver *d = NULL;
+        bool oom = oom_killed(m);
+
+        runtime_delete(m->rt_root, m->id, true, NULL);
+        if (storage_driver_find(dname, m->root, &d, NULL) >= 0)
+                d->umount(m->dir, NULL);
+        engine_db_set_exited(m->db, m->id, status, oom, engine_now(), NULL);
+        log_writer_close(&m->log);
+        if (m->o.rm)
+                engine_remove_files(m->db, m->root, m->id, m->opts, true);
+}
+
+int engine_monitor_main(const char *root, const char *runroot, const char *id, int status_fd, bool attach)
+{
+        _cleanup_error_ berth_error *err = NULL;
+        _cleanup_ctr_record_ ctr_record *c = NULL;
+        mon m = {.root = root, .id = id, .status_fd = status_fd, .attach = attach, .master = -1};
+        sigset_t set;
+        int r, status = 255;
+
+        signal(SIGPIPE, SIG_IGN);
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+        sigemptyset(&set);
+        sigaddset(&set, SIGCHLD);
+        sigaddset(&set, SIGWINCH);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        for (int i = 0; i < 3; i++)
+                m.caller[i] = attach ? i : -1;
+        m.dir = engine_ctr_dir(root, id);
+        m.rt_root = xasprintf("%s/runtime", runroot);
+        r = engine_db_open(root, &m.db, &err);
+        if (r >= 0)
+                r = engine_db_get(m.db, id, &c, &err);
+        if (r >= 0) {
+                m.opts = json_incref(c->opts);
+                run_opts_from_json(c->opts, &m.o, NULL);
+                r = log_writer_open(&m.log, m.dir, id, m.o.log_max_size, m.o.log_max_file, &err);
+        }
+        if (r >= 0)
+                r = setup_and_start(&m, &err);
+        if (r < 0) {
+                _cleanup_free_ char *t = berth_error_text(err);
+                status_say(status_fd, "error %s\n", t);
+                runtime_delete(m.rt_root, id, true, NULL);
+                if (m.db)
+                        engine_db_set_exited(m.db, id, 128, false, engine_now(), NULL);
+                return 1;
+        }
+        status_say(status_fd, "started %d\n", (int)m.pid);
+        serve(&m, &status);
+        teardown(&m, status);
+        status_say(m.status_fd, "exit %d\n", status);
+        return 0;
+}
