@@ -1,23 +1,21 @@
 #!/usr/bin/env bash
-# demo.sh: run one container with the freshly built berth-runtime: a busybox bundle made from
-# the host's busybox-static, with its own PID, mount, network, UTS and IPC namespaces.
-# Everything it makes (bundle, state dir, cgroup) is removed afterwards.
+# demo.sh: the offline default image and one container, with the freshly built berth.
+# Makes the image "busybox" from the host's busybox-static when the store (/var/lib/berth, or
+# BERTH_ROOT) does not have it, then runs a container from it with `berth run --rm`: its own
+# PID, mount, network, UTS and IPC namespaces, removed when it exits.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-RUNTIME=${RUNTIME:-$REPO/build/src/cli/berth-runtime/berth-runtime}
+BERTH=${BERTH:-$REPO/build/src/cli/berth/berth}
+flags=()
+[ -n "${BERTH_ROOT:-}" ] && flags+=(--root "$BERTH_ROOT")
+[ -n "${BERTH_RUNROOT:-}" ] && flags+=(--runroot "$BERTH_RUNROOT")
 
-tmp=$(mktemp -d /tmp/berth-demo.XXXXXX)
-id=berth-demo-$$
-trap '"$RUNTIME" --root "$tmp/state" delete --force "$id" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+BERTH=$BERTH "$REPO/tests/fixtures/image-busybox.sh" "${flags[@]}"
 
-"$REPO/tests/fixtures/make-bundle.sh" "$tmp/bundle" -- sh -c '
+echo "+ berth run --rm --hostname berth-demo busybox sh -c '...'"
+"$BERTH" "${flags[@]}" run --rm --hostname berth-demo busybox sh -c '
         echo "Hello from a berth container."
         echo "hostname: $(hostname)   uname: $(uname -srm)"
         echo "processes (the shell is PID 1):"
         ps -o pid,user,comm
         echo "network interfaces: $(ls /sys/class/net | tr "\n" " ")"'
-jq --arg cg "/$id" '.hostname = "berth-demo" | .linux.cgroupsPath = $cg' "$tmp/bundle/config.json" \
-        > "$tmp/config.json" && mv "$tmp/config.json" "$tmp/bundle/config.json"
-
-echo "+ berth-runtime run --bundle $tmp/bundle $id"
-"$RUNTIME" --root "$tmp/state" run --bundle "$tmp/bundle" "$id"

@@ -262,3 +262,14 @@ teardown() { engine_teardown; }
                 [ "$status" -eq 0 ] && [[ "$output" == *"Usage:"* ]] || fail "$v: $output"
         done
 }
+
+@test "the README's demo makes the default image when missing and runs a container" {
+        rm -rf "$ROOT" && mkdir -p "$ROOT"
+        run env BERTH="$BERTH_BIN" BERTH_ROOT="$ROOT" BERTH_RUNROOT="$RUNROOT" "$REPO/scripts/demo.sh"
+        [ "$status" -eq 0 ] || fail "$output"
+        [[ "$output" == *"Hello from a berth container."* ]]
+        [[ "$output" == *"hostname: berth-demo"* ]]
+        [[ "$output" == *"    1 root     sh"* ]]
+        [ "$(berth images --format '{{.Repository}}:{{.Tag}}')" = busybox:latest ]
+        assert_nothing_left
+}
