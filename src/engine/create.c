@@ -39,7 +39,8 @@ void run_opts_clear(run_opts *o)
         X(tty) X(detach) X(rm) X(read_only) X(privileged) X(no_new_privs) X(init) X(oom_kill_disable)
 #define INT_FIELDS(X)                                                                                       \
         X(stop_timeout)                                                                                     \
-        X(memory) X(memory_swap) X(memory_reservation) X(pids_limit) X(shm_size) X(cpu_quota) X(cpu_shares) \
+        X(memory)                                                                                           \
+        X(memory_swap) X(memory_reservation) X(pids_limit) X(shm_size) X(cpu_quota) X(cpu_shares)           \
                 X(cpu_period) X(log_max_size) X(log_max_file)
 
 json_t *run_opts_to_json(const run_opts *o)
@@ -55,7 +56,8 @@ json_t *run_opts_to_json(const run_opts *o)
 #define B(f) json_object_set_new(j, #f, json_boolean(o->f));
 #define I(f) json_object_set_new(j, #f, json_integer((json_int_t)o->f));
         STR_FIELDS(S)
-        LIST_FIELDS(L) BOOL_FIELDS(B) INT_FIELDS(I)
+        LIST_FIELDS(L)
+        BOOL_FIELDS(B) INT_FIELDS(I)
 #undef S
 #undef L
 #undef B
@@ -83,7 +85,8 @@ int run_opts_from_json(json_t *j, run_opts *o, berth_error **err)
 #define B(f) o->f = json_is_true(json_object_get(j, #f));
 #define I(f) o->f = (__typeof__(o->f))json_integer_value(json_object_get(j, #f));
         STR_FIELDS(S)
-        LIST_FIELDS(L) BOOL_FIELDS(B) INT_FIELDS(I)
+        LIST_FIELDS(L)
+        BOOL_FIELDS(B) INT_FIELDS(I)
 #undef S
 #undef L
 #undef B

@@ -95,6 +95,7 @@ int engine_create(engine *e, const char *image, const run_opts *o, char **ret_id
 typedef struct start_io {
         bool attach;       /* the container's stdio is the caller's (foreground run) */
         int status_fd_out; /* set: read end of the monitor's status pipe ("exit N\n") */
+        pid_t monitor_pid; /* set: the monitor (a foreground run passes SIGWINCH on to it) */
 } start_io;
 
 /* Mount the rootfs and start the monitor, which creates and starts the container. Returns when

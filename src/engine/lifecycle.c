@@ -134,6 +134,7 @@ int engine_start(engine *e, const char *what, start_io *io, berth_error **err)
                         return berth_error_set(err, 0, "%s", line + 6);
                 return berth_error_set(err, 0, "start container %s: the monitor failed", c->name);
         }
+        io->monitor_pid = mon;
         if (io->attach)
                 io->status_fd_out = p[0];
         else

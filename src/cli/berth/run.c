@@ -452,6 +452,14 @@ int verb_create(berth_ctx *ctx, int argc, char **argv, berth_error **err)
         return 0;
 }
 
+static volatile pid_t winch_target;
+
+static void forward_winch(int sig)
+{
+        if (winch_target > 0)
+                kill(winch_target, SIGWINCH);
+}
+
 /* A foreground run: the terminal raw while the container has it, SIGWINCH passed on to the
  * monitor (which shares the terminal and resizes the pty), the exit status returned. */
 static int run_foreground(berth_ctx *ctx, const char *id, const run_opts *o, berth_error **err)
@@ -471,6 +479,10 @@ static int run_foreground(berth_ctx *ctx, const char *id, const run_opts *o, ber
         signal(SIGQUIT, SIG_IGN);
         signal(SIGWINCH, SIG_IGN);
         r = engine_start(ctx->engine, id, &io, err);
+        if (r >= 0 && o->tty) {
+                winch_target = io.monitor_pid;
+                signal(SIGWINCH, forward_winch);
+        }
         if (r >= 0) {
                 status = engine_wait_status_fd(io.status_fd_out);
                 close(io.status_fd_out);
