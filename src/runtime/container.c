@@ -10,12 +10,15 @@
 #include <sys/wait.h>
 
 #include "container.h"
+#include "caps.h"
 #include "cgroup.h"
 #include "hooks.h"
 #include "linux.h"
 #include "process.h"
 #include "state.h"
 #include "run.h"
+#include "seccomp.h"
+#include "security.h"
 #include "basic/fs.h"
 #include "basic/jsonh.h"
 #include "basic/log.h"
@@ -63,6 +66,7 @@ int runtime_signal_from_name(const char *name)
 
 /* ---- create ---- */
 
+
 typedef struct create_job {
         const char *root, *id;
         const runtime_create_opts *opts;
@@ -71,6 +75,8 @@ typedef struct create_job {
         oci_spec *spec;
         container_state *st;
         cgroup *cg;
+        caps_plan caps;
+        seccomp_plan *seccomp;
         int fifo_fd, console_fd;
 } create_job;
 
@@ -82,6 +88,7 @@ static void create_job_done(create_job *j)
         oci_spec_free(j->spec);
         container_state_free(j->st);
         cgroup_free(j->cg);
+        seccomp_plan_free(j->seccomp);
         if (j->fifo_fd >= 0)
                 close(j->fifo_fd);
         if (j->console_fd >= 0)
@@ -108,7 +115,8 @@ static int create_load(create_job *j, berth_error **err)
                 return berth_error_set(err, 0, "process: required to create a container");
         if (!j->spec->root || !j->spec->root->path)
                 return berth_error_set(err, 0, "root.path: required");
-        if (process_validate(j->spec->process, err) < 0 || linux_validate(j->spec, err) < 0)
+        if (process_validate(j->spec->process, err) < 0 || linux_validate(j->spec, err) < 0 ||
+            security_prepare(j->root, j->spec, j->spec->process, &j->caps, &j->seccomp, err) < 0)
                 return -1;
         if (j->spec->process->terminal && !j->opts->console_socket && j->console_fd < 0)
                 return berth_error_set(err, 0, "process.terminal is true: --console-socket is required");
@@ -193,6 +201,8 @@ static int create_spawn(create_job *j, berth_error **err)
                              .cg = j->cg,
                              .fifo_fd = j->fifo_fd,
                              .console_fd = j->console_fd,
+                             .seccomp = j->seccomp,
+                             .caps = &j->caps,
                              .state = state};
         int r = linux_spawn_init(&a, &st->pid, err);
 

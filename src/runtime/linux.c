@@ -249,6 +249,7 @@ static int write_id_map(pid_t pid, const char *file, const oci_id_mapping *m, si
 typedef struct child_ctx {
         const linux_init_args *a;
         int sync_fd;
+        spawn_security sec;
 } child_ctx;
 
 _noreturn_ static void child_fail(child_ctx *c, berth_error *e, int exit_code)
@@ -352,7 +353,8 @@ static int child_setup(child_ctx *c, char **ret_exe, int *exit_code, berth_error
         if (spec->process->terminal && a->console_fd >= 0 &&
             spawn_console(spec->process, a->console_fd, err) < 0)
                 return -1;
-        return spawn_process_steps(spec->process, ret_exe, exit_code, err);
+        c->sec = (spawn_security){.caps = a->caps, .seccomp = a->seccomp, .sync_fd = c->sync_fd};
+        return spawn_process_steps(spec->process, &c->sec, ret_exe, exit_code, err);
 }
 
 _noreturn_ static void child_main(child_ctx *c)
@@ -377,6 +379,7 @@ _noreturn_ static void child_main(child_ctx *c)
         if (sync_send(c->sync_fd, SYNC_READY, NULL, 0) < 0)
                 _exit(1);
         close(c->sync_fd);
+        c->sec.sync_fd = -1;
         do
                 n = read(c->a->fifo_fd, &byte, 1);
         while (n < 0 && errno == EINTR);
@@ -395,8 +398,7 @@ _noreturn_ static void child_main(child_ctx *c)
         spawn_exec(&(spawn_exec_args){.p = c->a->spec->process,
                                       .exe = exe,
                                       .preserve_fds = c->a->opts->preserve_fds,
-                                      .caps = c->a->caps,
-                                      .seccomp = c->a->seccomp,
+                                      .sec = &c->sec,
                                       .sync_fd = -1});
 }
 
@@ -418,14 +420,31 @@ static int parent_setup_child(const linux_init_args *a, pid_t pid, int sync_fd, 
         return 0;
 }
 
-/* Serve SYNC_HOOKS until READY or ERROR arrives (or the child dies: m->type 0). */
+static int parent_forward_seccomp(const linux_init_args *a, pid_t pid, int sync_fd, int fd, berth_error **err)
+{
+        _cleanup_free_ char *text = NULL;
+
+        json_object_set_new(a->state, "pid", json_integer(pid));
+        text = jsonh_dump(a->state, false);
+        return sync_forward_seccomp(sync_fd, a->spec->linux_->seccomp, fd, pid, text, err);
+}
+
+/* Serve SYNC_HOOKS and SYNC_SECCOMP until READY or ERROR arrives (or the child dies: m->type 0). */
 static int parent_wait_ready(const linux_init_args *a, pid_t pid, int fd, sync_msg *m, berth_error **err)
 {
         for (;;) {
-                if (sync_recv(fd, m) < 0) {
+                int passed = -EBADF;
+                if (sync_recv_fd(fd, m, &passed) < 0) {
                         m->type = 0;
                         return 0;
                 }
+                if (m->type == SYNC_SECCOMP) {
+                        if (parent_forward_seccomp(a, pid, fd, passed, err) < 0)
+                                return -1;
+                        continue;
+                }
+                if (passed >= 0)
+                        close(passed);
                 if (m->type != SYNC_HOOKS)
                         return 0;
                 json_object_set_new(a->state, "pid", json_integer(pid));

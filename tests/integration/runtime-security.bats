@@ -1,0 +1,137 @@
+#!/usr/bin/env bats
+# Confinement seen from inside the container: seccomp and capabilities of the init and of
+# exec, no_new_privs, the seccomp agent, the runtime binary, leaked fds, LSM labels.
+
+load helpers
+
+setup() { berth_setup; }
+teardown() { berth_teardown; }
+
+# field NAME of /proc/self/status in $output
+status_field() {
+        echo "$output" | awk -v f="$1:" '$1 == f { print $2 }'
+}
+
+no_mkdir_profile='{"defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+
+@test "exec applies the container's seccomp profile and capabilities" {
+        make_bundle -- sleep 1000
+        cfg --argjson s "$no_mkdir_profile" '.linux.seccomp = $s
+                | .process.capabilities = {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"],
+                                           "permitted": ["CAP_KILL"]}'
+        create_ctr
+        rt start "$ID"
+        run_file rt exec "$ID" sh -c 'mkdir /tmp/berth-x; echo rc=$?; cat /proc/self/status'
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Operation not permitted"* ]]
+        echo "$output" | grep -qx rc=1
+        [ "$(status_field Seccomp)" = 2 ]
+        [ "$(status_field CapBnd)" = 0000000000000020 ]
+        [ "$(status_field CapEff)" = 0000000000000020 ]
+}
+
+@test "exec --cap adds a capability and --no-new-privs sets no_new_privs" {
+        make_bundle -- sleep 1000
+        cfg '.process.capabilities = {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"],
+                                      "permitted": ["CAP_KILL"]} | .process.noNewPrivileges = false'
+        create_ctr
+        rt start "$ID"
+        run_file rt exec "$ID" cat /proc/self/status
+        [ "$(status_field NoNewPrivs)" = 0 ]
+        [ "$(status_field CapEff)" = 0000000000000020 ]
+        run_file rt exec --cap CAP_CHOWN --no-new-privs "$ID" cat /proc/self/status
+        [ "$status" -eq 0 ]
+        [ "$(status_field NoNewPrivs)" = 1 ]
+        [ "$(status_field CapEff)" = 0000000000000021 ]
+}
+
+@test "exec with an unknown capability fails before anything runs" {
+        make_bundle -- sleep 1000
+        create_ctr
+        rt start "$ID"
+        run_file rt exec --cap CAP_BERTH "$ID" touch /tmp/berth-ran
+        assert_one_error_line
+        [[ "$output" == *CAP_BERTH* ]]
+        [ ! -e "$BUNDLE/rootfs/tmp/berth-ran" ]
+}
+
+@test "seccomp with no_new_privs for a non-root user, and without it" {
+        make_bundle -- sh -c 'mkdir /tmp/berth-d; echo rc=$?; cat /proc/self/status'
+        cfg --argjson s "$no_mkdir_profile" '.linux.seccomp = $s | .process.user = {"uid": 1000, "gid": 1000}
+                | .process.noNewPrivileges = true'
+        run_ctr
+        [ "$status" -eq 0 ]
+        echo "$output" | grep -qx rc=1
+        [ "$(status_field NoNewPrivs)" = 1 ]
+        [ "$(status_field Seccomp)" = 2 ]
+        cfg '.process.noNewPrivileges = false'
+        run_ctr
+        [ "$status" -eq 0 ]
+        echo "$output" | grep -qx rc=1
+        [ "$(status_field NoNewPrivs)" = 0 ]
+        [ "$(status_field Seccomp)" = 2 ]
+}
+
+# a seccomp agent on $TESTDIR/agent.sock: saves the state it receives with the fd, then
+# closes the fd (a notified syscall then fails with ENOSYS)
+start_agent() {
+        python3 - "$TESTDIR/agent.sock" "$TESTDIR/agent.json" <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(4); s.settimeout(20)
+open(sys.argv[2] + ".ready", "w").close()
+for i in range(int(os.environ.get("BERTH_AGENT_CONNS", "1"))):
+    c, _ = s.accept()
+    msg, fds, _, _ = socket.recv_fds(c, 65536, 4)
+    with open(sys.argv[2] + (str(i) if i else ""), "wb") as f:
+        f.write(msg)
+    for fd in fds:
+        os.close(fd)
+    c.close()
+PY
+        AGENT_PID=$!
+        wait_for test -e "$TESTDIR/agent.json.ready"
+}
+
+@test "seccomp notify: the listener fd and the state go to listenerPath" {
+        start_agent
+        make_bundle -- sh -c 'mkdir /tmp/berth-n; echo rc=$?'
+        cfg --arg l "$TESTDIR/agent.sock" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+                "listenerPath": $l, "listenerMetadata": "berth-meta",
+                "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}'
+        run_ctr
+        wait "$AGENT_PID"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Function not implemented"* ]]
+        jq -e --arg id "$ID" '.fds == ["seccompFd"] and .metadata == "berth-meta" and .pid > 0
+                and .state.id == $id and .state.pid == .pid' "$TESTDIR/agent.json"
+}
+
+@test "seccomp notify with no_new_privs, and in exec" {
+        BERTH_AGENT_CONNS=2 start_agent
+        make_bundle -- sleep 1000
+        cfg --arg l "$TESTDIR/agent.sock" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+                "listenerPath": $l,
+                "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}
+                | .process.noNewPrivileges = true'
+        create_ctr
+        rt start "$ID"
+        run_file rt exec "$ID" sh -c 'mkdir /tmp/berth-n; echo rc=$?'
+        wait "$AGENT_PID"
+        [[ "$output" == *"Function not implemented"* ]]
+        jq -e '.state.status == "creating"' "$TESTDIR/agent.json"
+        epid=$(jq .pid "$TESTDIR/agent.json1")
+        jq -e --arg id "$ID" '.state.id == $id and .state.status == "running"' "$TESTDIR/agent.json1"
+        [ "$epid" != "$(ctr_pid)" ]
+}
+
+@test "seccomp notify with no agent listening fails the create and leaves nothing" {
+        make_bundle -- true
+        cfg --arg l "$TESTDIR/none.sock" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+                "listenerPath": $l, "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}'
+        run_file rt run --bundle "$BUNDLE" "$ID"
+        assert_one_error_line
+        [[ "$output" == *none.sock* ]]
+        assert_no_leftovers
+}
