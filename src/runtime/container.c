@@ -161,6 +161,8 @@ static int create_prepare(create_job *j, berth_error **err)
         st->cgroup_path = xstrdup(cgroup_path(j->cg));
         if (lx && lx->resources && cgroup_apply(j->cg, lx->resources, err) < 0)
                 return -1;
+        if (cgroup_apply_devices(j->cg, lx, err) < 0)
+                return -1;
         fifo = state_fifo_path(st);
         if (mkfifo(fifo, 0600) < 0)
                 return berth_error_set(err, errno, "mkfifo %s", fifo);

@@ -135,3 +135,24 @@ PY
         [[ "$output" == *none.sock* ]]
         assert_no_leftovers
 }
+
+@test "devices cgroup v1: deny all keeps the default devices, a rule's access is honoured" {
+        [ -d "$CGROUP_ROOT/devices" ] || skip "no v1 devices controller"
+        [ -b /dev/loop0 ] || skip "no /dev/loop0 on the host"
+        make_bundle -- sh -c 'echo x > /dev/null && echo null-ok; : < /berth-loop && echo read-ok; : > /berth-loop && echo write-ok; cat /sys/fs/cgroup/devices/devices.list 2>/dev/null; sleep 1'
+        mknod "$BUNDLE/rootfs/berth-loop" b 7 0
+        chmod 666 "$BUNDLE/rootfs/berth-loop"
+        cfg '.linux.resources.devices = [{"allow": false, "access": "rwm"},
+                {"allow": true, "type": "b", "major": 7, "minor": 0, "access": "r"}]'
+        create_ctr
+        grep -qx 'b 7:0 r' "$(cg_dir devices)/devices.list"
+        grep -qx 'c 1:3 rwm' "$(cg_dir devices)/devices.list"
+        ! grep -q '^a ' "$(cg_dir devices)/devices.list"
+        rt start "$ID"
+        wait_for status_is stopped
+        out=$(cat "$TESTDIR/ctr.out" "$TESTDIR/ctr.err")
+        [[ "$out" == *null-ok* ]]
+        [[ "$out" == *read-ok* ]]
+        [[ "$out" != *write-ok* ]]
+        [[ "$out" == *"Operation not permitted"* ]]
+}

@@ -120,6 +120,27 @@ else
         nok "run --detach: $(cat /tmp/freeze.out)"
 fi
 
+# --- linux.resources.devices as an eBPF device program
+if [ "$vda_major" != 0 ]; then
+        out=$(rt run --bundle "$(bundle devices-deny)" berth-v2-devices 2>&1 < /dev/null)
+        case $out in
+        *read-ok* | *write-ok*) nok "devices: a denied device cannot be opened: $out" ;;
+        *"Operation not permitted"*) ok "devices: a denied device cannot be opened" ;;
+        *) nok "devices: a denied device cannot be opened: $out" ;;
+        esac
+        case $out in *null-ok*) ok "devices: /dev/null stays usable" ;; *) nok "devices: /dev/null: $out" ;; esac
+        out=$(rt run --bundle "$(bundle devices-allow)" berth-v2-devices 2>&1 < /dev/null)
+        case $out in
+        *read-ok*) ok "devices: an allowed device can be read" ;;
+        *) nok "devices: an allowed device can be read: $out" ;;
+        esac
+        case $out in
+        *write-ok* | *"load the device"*) nok "devices: a read-only rule refuses writes: $out" ;;
+        *"Operation not permitted"*) ok "devices: a read-only rule refuses writes" ;;
+        *) nok "devices: a read-only rule refuses writes: $out" ;;
+        esac
+fi
+
 # --- a relative cgroupsPath and nothing left behind
 left=$(find $CG -name 'berth-v2-*' 2>/dev/null)
 eq "no berth-v2 cgroup remains" "$left" ""
