@@ -249,6 +249,7 @@ static int write_id_map(pid_t pid, const char *file, const oci_id_mapping *m, si
 typedef struct child_ctx {
         const linux_init_args *a;
         int sync_fd;
+        const int *idmap_fds; /* detached idmapped trees made by the parent, or NULL */
         spawn_security sec;
 } child_ctx;
 
@@ -331,7 +332,8 @@ static int child_setup(child_ctx *c, char **ret_exe, int *exit_code, berth_error
                           .rootfs = a->rootfs,
                           .in_user_ns = userns,
                           .new_cgroup_ns = has_new_ns(spec, OCI_NS_CGROUP),
-                          .cgroup_path = a->cg ? cgroup_path(a->cg) : NULL};
+                          .cgroup_path = a->cg ? cgroup_path(a->cg) : NULL,
+                          .idmap_fds = c->idmap_fds};
         sync_msg m;
 
         if (has_new_ns(spec, OCI_NS_USER)) {
@@ -457,7 +459,42 @@ static int parent_wait_ready(const linux_init_args *a, pid_t pid, int fd, sync_m
         }
 }
 
+static bool has_idmap_mount(const oci_spec *spec)
+{
+        for (size_t i = 0; i < spec->n_mounts; i++)
+                if (strv_contains(spec->mounts[i].options, "idmap") ||
+                    strv_contains(spec->mounts[i].options, "ridmap"))
+                        return true;
+        return false;
+}
+
+/* Idmapped mounts need CAP_SYS_ADMIN over the source filesystem, which the init lacks once in
+ * its user namespace: make the detached trees here, the init only attaches them. */
+static int prepare_idmaps(const linux_init_args *a, int **ret_fds, berth_error **err)
+{
+        mount_ctx ctx = {.spec = a->spec, .rootfs = a->rootfs, .in_user_ns = has_ns(a->spec, OCI_NS_USER)};
+
+        *ret_fds = NULL;
+        if (!has_idmap_mount(a->spec))
+                return 0;
+        return mount_idmap_prepare(&ctx, ret_fds, err);
+}
+
+static int spawn_and_wait(const linux_init_args *a, const int *idmap_fds, pid_t *ret_pid, berth_error **err);
+
 int linux_spawn_init(const linux_init_args *a, pid_t *ret_pid, berth_error **err)
+{
+        int *idmap_fds = NULL;
+        int r;
+
+        if (prepare_idmaps(a, &idmap_fds, err) < 0)
+                return -1;
+        r = spawn_and_wait(a, idmap_fds, ret_pid, err);
+        mount_idmap_free(idmap_fds, a->spec->n_mounts);
+        return r;
+}
+
+static int spawn_and_wait(const linux_init_args *a, const int *idmap_fds, pid_t *ret_pid, berth_error **err)
 {
         _cleanup_close_ int parent_fd = -EBADF;
         int sv[2];
@@ -477,7 +514,7 @@ int linux_spawn_init(const linux_init_args *a, pid_t *ret_pid, berth_error **err
         }
         pid = spawn_clone3(clone_flags(a->spec), cgfd);
         if (pid == 0) {
-                child_ctx c = {.a = a, .sync_fd = sv[1]};
+                child_ctx c = {.a = a, .sync_fd = sv[1], .idmap_fds = idmap_fds};
                 close(sv[0]);
                 child_main(&c);
         }

@@ -156,3 +156,21 @@ PY
         [[ "$out" != *write-ok* ]]
         [[ "$out" == *"Operation not permitted"* ]]
 }
+
+# the kernel reads an on-disk id as a container id of the mount's mapping: root's files show
+# as hostID (what a user-namespaced container with the same mappings sees as its root)
+@test "an idmapped bind mount shows the files under the mapped owner" {
+        mkdir -p "$TESTDIR/berth-src"
+        echo hi > "$TESTDIR/berth-src/f"
+        chown -R 0:0 "$TESTDIR/berth-src"
+        make_bundle -- sh -c 'stat -c "%u:%g" /mnt/f; stat -c "%u:%g" /tmp'
+        cfg --arg s "$TESTDIR/berth-src" '.mounts += [{"destination": "/mnt", "type": "bind", "source": $s,
+                "options": ["bind", "idmap"],
+                "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+                "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}]'
+        run_ctr
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = 1000:1000 ]
+        [ "${lines[1]}" = 0:0 ]
+        [ "$(stat -c %u "$TESTDIR/berth-src/f")" = 0 ]
+}
