@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "container.h"
+#include "exe-protect.h"
 #include "caps.h"
 #include "cgroup.h"
 #include "hooks.h"
@@ -256,6 +257,8 @@ out:
 
 int runtime_create(const char *root, const char *id, const runtime_create_opts *opts, berth_error **err)
 {
+        if (runtime_exe_protect(root, err) < 0)
+                return -1;
         return container_create_full(root, id, opts, -EBADF, NULL, err);
 }
 

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "container.h"
+#include "exe-protect.h"
 #include "cgroup.h"
 #include "linux.h"
 #include "process.h"
@@ -344,7 +345,10 @@ int runtime_exec(const char *root, const char *id, const runtime_exec_opts *o, i
 {
         exec_job j = {.pidfd = -EBADF, .console_fd = -EBADF};
         pid_t pid = 0;
-        int r = exec_load(&j, root, id, o, err);
+        int r = runtime_exe_protect(root, err);
+
+        if (r >= 0)
+                r = exec_load(&j, root, id, o, err);
 
         if (r >= 0 && j.p->terminal) {
                 j.console_fd = connect_unix(o->console_socket, err);

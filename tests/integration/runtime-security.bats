@@ -174,3 +174,24 @@ PY
         [ "${lines[1]}" = 0:0 ]
         [ "$(stat -c %u "$TESTDIR/berth-src/f")" = 0 ]
 }
+
+all_caps='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_DAC_READ_SEARCH","CAP_FOWNER","CAP_FSETID","CAP_KILL",
+        "CAP_SETGID","CAP_SETUID","CAP_SETPCAP","CAP_SYS_ADMIN","CAP_SYS_PTRACE","CAP_MKNOD"]'
+
+# A privileged container in the host's pid namespace sees the runtime as its parent: the
+# runtime's exe is refused for writing by its filesystem, not merely busy (ETXTBSY would pass
+# once the runtime exits: the CVE-2019-5736 attack).
+@test "the runtime binary cannot be opened for writing from inside a container" {
+        make_bundle -- sh -c 'echo x >> /proc/$PPID/exe; echo rc=$?; cat /proc/$PPID/cmdline | tr "\0" " "; echo'
+        cfg --argjson c "$all_caps" '.linux.namespaces |= map(select(.type != "pid"))
+                | .process.capabilities = {"bounding": $c, "effective": $c, "permitted": $c}'
+        sum=$(md5sum < "$RUNTIME")
+        run_ctr
+        [ "$status" -eq 0 ]
+        echo "$output"
+        [[ "$output" == *"run --bundle"* ]] # $PPID was the runtime
+        echo "$output" | grep -qx rc=1
+        [[ "$output" != *"Text file busy"* ]]
+        [[ "$output" == *"Read-only file system"* || "$output" == *"Operation not permitted"* ]]
+        [ "$(md5sum < "$RUNTIME")" = "$sum" ]
+}
