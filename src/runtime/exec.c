@@ -33,6 +33,7 @@ typedef struct exec_job {
         cgroup *cg;
         caps_plan caps;
         seccomp_plan *seccomp; /* the container's linux.seccomp, or NULL */
+        bool apparmor, selinux; /* active LSMs */
         int pidfd, console_fd;
         int join_flags;   /* namespaces the child joins with setns(pidfd) */
         int parent_flags; /* pid and time: entered by the parent for its child */
@@ -181,6 +182,8 @@ static int exec_load(exec_job *j, const char *root, const char *id, const runtim
         if (j->st->cgroup_path && cgroup_open(j->st->cgroup_path, id, &j->cg, err) < 0)
                 return -1;
         exec_plan_namespaces(j);
+        j->apparmor = security_apparmor_enabled();
+        j->selinux = security_selinux_enabled();
         return 0;
 }
 
@@ -205,7 +208,12 @@ _noreturn_ static void exec_child(exec_job *j, const runtime_exec_opts *o, int s
         }
         if (j->p->terminal && spawn_console(j->p, j->console_fd, &e) < 0)
                 goto fail;
-        spawn_security sec = {.caps = &j->caps, .seccomp = j->seccomp, .sync_fd = sync_fd, .late_sync = true};
+        spawn_security sec = {.caps = &j->caps,
+                              .seccomp = j->seccomp,
+                              .sync_fd = sync_fd,
+                              .late_sync = true,
+                              .apparmor = j->apparmor,
+                              .selinux = j->selinux};
         if (spawn_process_steps(j->p, &sec, &exe, &exit_code, &e) < 0)
                 goto fail;
         if (o->detach)

@@ -22,6 +22,7 @@
 #include "linux.h"
 #include "mount.h"
 #include "process.h"
+#include "security.h"
 #include "spawn.h"
 #include "hooks.h"
 #include "basic/jsonh.h"
@@ -250,6 +251,7 @@ typedef struct child_ctx {
         const linux_init_args *a;
         int sync_fd;
         const int *idmap_fds; /* detached idmapped trees made by the parent, or NULL */
+        bool apparmor, selinux; /* active LSMs, as the parent saw them */
         spawn_security sec;
 } child_ctx;
 
@@ -333,7 +335,8 @@ static int child_setup(child_ctx *c, char **ret_exe, int *exit_code, berth_error
                           .in_user_ns = userns,
                           .new_cgroup_ns = has_new_ns(spec, OCI_NS_CGROUP),
                           .cgroup_path = a->cg ? cgroup_path(a->cg) : NULL,
-                          .idmap_fds = c->idmap_fds};
+                          .idmap_fds = c->idmap_fds,
+                          .mount_label = c->selinux && spec->linux_ ? spec->linux_->mount_label : NULL};
         sync_msg m;
 
         if (has_new_ns(spec, OCI_NS_USER)) {
@@ -355,7 +358,11 @@ static int child_setup(child_ctx *c, char **ret_exe, int *exit_code, berth_error
         if (spec->process->terminal && a->console_fd >= 0 &&
             spawn_console(spec->process, a->console_fd, err) < 0)
                 return -1;
-        c->sec = (spawn_security){.caps = a->caps, .seccomp = a->seccomp, .sync_fd = c->sync_fd};
+        c->sec = (spawn_security){.caps = a->caps,
+                                  .seccomp = a->seccomp,
+                                  .sync_fd = c->sync_fd,
+                                  .apparmor = c->apparmor,
+                                  .selinux = c->selinux};
         return spawn_process_steps(spec->process, &c->sec, ret_exe, exit_code, err);
 }
 
@@ -506,6 +513,7 @@ static int spawn_and_wait(const linux_init_args *a, const int *idmap_fds, pid_t 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return berth_error_set(err, errno, "socketpair");
         parent_fd = sv[0];
+        bool apparmor = security_apparmor_enabled(), selinux = security_selinux_enabled();
         ns_restore_init(&restore);
         if (ns_enter_for_clone(a->spec, &restore, err) < 0) {
                 ns_restore_done(&restore);
@@ -514,7 +522,7 @@ static int spawn_and_wait(const linux_init_args *a, const int *idmap_fds, pid_t 
         }
         pid = spawn_clone3(clone_flags(a->spec), cgfd);
         if (pid == 0) {
-                child_ctx c = {.a = a, .sync_fd = sv[1], .idmap_fds = idmap_fds};
+                child_ctx c = {.a = a, .sync_fd = sv[1], .idmap_fds = idmap_fds, .apparmor = apparmor, .selinux = selinux};
                 close(sv[0]);
                 child_main(&c);
         }

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include "basic/error.h"
 #include "oci/spec.h"
 #include "caps.h"
@@ -15,3 +16,17 @@
  */
 int security_prepare(const char *root, const oci_spec *spec, const oci_process *p, caps_plan *ret_caps,
                      seccomp_plan **ret_seccomp, berth_error **err);
+
+/* Whether the LSM is active on this host (asked in the parent, where /sys is the host's):
+ * AppArmor as crun decides (securityfs has it and the module says "Y"), SELinux when
+ * selinuxfs is mounted at /sys/fs/selinux. */
+bool security_apparmor_enabled(void);
+bool security_selinux_enabled(void);
+
+/*
+ * In the child, after pivot_root (the container's /proc), before the user switch: label the
+ * coming execve with process.apparmorProfile (/proc/thread-self/attr/apparmor/exec) and
+ * process.selinuxLabel (/proc/thread-self/attr/exec). Each is skipped when its LSM is not
+ * active, as crun does.
+ */
+int security_apply_labels(const oci_process *p, bool apparmor, bool selinux, berth_error **err);

@@ -17,6 +17,7 @@
 #include "caps.h"
 #include "process.h"
 #include "seccomp.h"
+#include "security.h"
 #include "basic/fs.h"
 
 int sync_send(int fd, int type, const berth_error *e, int exit_code)
@@ -204,6 +205,8 @@ static int security_steps(const oci_process *p, spawn_security *sec, berth_error
 {
         bool nnp = p->no_new_privileges;
 
+        if (security_apply_labels(p, sec->apparmor, sec->selinux, err) < 0)
+                return -1;
         if (sec->seccomp && !nnp && seccomp_load(sec, err) < 0)
                 return -1;
         if (process_apply_user(p, err) < 0)

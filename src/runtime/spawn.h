@@ -54,6 +54,7 @@ typedef struct spawn_security {
         int sync_fd;    /* a seccomp listener fd goes up here (SYNC_SECCOMP) */
         bool late_sync; /* sync_fd is still open in spawn_exec (exec), not closed at READY (init) */
         bool seccomp_loaded; /* set by spawn_process_steps when it had to load the filter early */
+        bool apparmor, selinux; /* the LSM is active: apply process.apparmorProfile, selinuxLabel */
 } spawn_security;
 
 /* rlimits, oom_score_adj, seccomp when it cannot wait (no no_new_privs), user, capabilities,

@@ -195,3 +195,45 @@ all_caps='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_DAC_READ_SEARCH","CAP_FOWNER","CA
         [[ "$output" == *"Read-only file system"* || "$output" == *"Operation not permitted"* ]]
         [ "$(md5sum < "$RUNTIME")" = "$sum" ]
 }
+
+# fds of the container's process, as "N -> target" lines, from `ls -l /proc/self/fd` in $output
+fd_lines() {
+        echo "$output" | sed -n 's/.* \([0-9][0-9]*\) -> \(.*\)$/\1 -> \2/p'
+}
+
+@test "no fd of the runtime reaches the container beyond stdio and --preserve-fds" {
+        make_bundle -- ls -l /proc/self/fd
+        run rt run --bundle "$BUNDLE" "$ID" 5< /dev/null 7> "$TESTDIR/berth-extra"
+        [ "$status" -eq 0 ]
+        # 0 1 2 (busybox ls's own directory fd is gone by the time it reads the link)
+        [ "$(fd_lines | awk '{print $1}' | tr '\n' ' ')" = "0 1 2 " ]
+        rt delete --force "$ID" 2> /dev/null || true
+        run rt run --preserve-fds 1 --bundle "$BUNDLE" "$ID" 3< "$BUNDLE/config.json" 5< /dev/null
+        [ "$status" -eq 0 ]
+        [ "$(fd_lines | awk '{print $1}' | tr '\n' ' ')" = "0 1 2 3 " ]
+        [[ "$(fd_lines | grep '^3 ')" == *"/config.json" ]]
+}
+
+@test "exec leaks no fd either" {
+        make_bundle -- sleep 1000
+        create_ctr
+        rt start "$ID"
+        run_file rt exec "$ID" ls -l /proc/self/fd 5< /dev/null
+        [ "$status" -eq 0 ]
+        [ "$(fd_lines | awk '{print $1}' | tr '\n' ' ')" = "0 1 2 " ]
+}
+
+@test "AppArmor and SELinux labels are skipped where the LSM is not active" {
+        if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] || [ -d /sys/fs/selinux ]; then
+                skip "an LSM is active here (tests/v2vm/runtime covers AppArmor)"
+        fi
+        make_bundle -- sh -c 'mount | grep " /berth-tmp "; echo ran'
+        cfg '.process.apparmorProfile = "berth-no-such-profile"
+             | .process.selinuxLabel = "system_u:system_r:container_t:s0:c1,c2"
+             | .linux.mountLabel = "system_u:object_r:container_file_t:s0:c1,c2"
+             | .mounts += [{"destination": "/berth-tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
+        run_ctr
+        [ "$status" -eq 0 ]
+        echo "$output" | grep -qx ran
+        [[ "$output" != *context=* ]]
+}

@@ -141,6 +141,22 @@ if [ "$vda_major" != 0 ]; then
         esac
 fi
 
+# --- process.apparmorProfile, when the guest's kernel has AppArmor on
+if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] && [ -d /sys/kernel/security/apparmor ]; then
+        out=$(rt run --bundle "$(bundle apparmor-unconfined)" berth-v2-aa 2>&1 < /dev/null)
+        eq "apparmor: unconfined applied" "$out" unconfined
+        out=$(rt run --bundle "$(bundle apparmor-missing)" berth-v2-aa 2>&1 < /dev/null)
+        rc=$?
+        case "$rc:$out" in
+        0:*) nok "apparmor: a missing profile fails the start: $out" ;;
+        *"process.apparmorProfile: apply \"berth-no-such-profile\""*) ok "apparmor: a missing profile fails the start" ;;
+        *) nok "apparmor: a missing profile fails the start: $out" ;;
+        esac
+        check "apparmor: nothing left of the failed container" test ! -e "$ROOT/berth-v2-aa"
+else
+        echo "# AppArmor is not active in this guest: skipped"
+fi
+
 # --- a relative cgroupsPath and nothing left behind
 left=$(find $CG -name 'berth-v2-*' 2>/dev/null)
 eq "no berth-v2 cgroup remains" "$left" ""
