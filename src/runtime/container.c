@@ -78,7 +78,7 @@ typedef struct create_job {
         cgroup *cg;
         caps_plan caps;
         seccomp_plan *seccomp;
-        int fifo_fd, console_fd;
+        int fifo_fd, console_fd, start_fd;
 } create_job;
 
 static void create_job_done(create_job *j)
@@ -92,6 +92,8 @@ static void create_job_done(create_job *j)
         seccomp_plan_free(j->seccomp);
         if (j->fifo_fd >= 0)
                 close(j->fifo_fd);
+        if (j->start_fd >= 0)
+                close(j->start_fd);
         if (j->console_fd >= 0)
                 close(j->console_fd);
 }
@@ -170,6 +172,14 @@ static int create_prepare(create_job *j, berth_error **err)
         j->fifo_fd = open(fifo, O_RDWR | O_CLOEXEC);
         if (j->fifo_fd < 0)
                 return berth_error_set(err, errno, "open %s", fifo);
+        if (hooks_has(j->spec, OCI_HOOK_START_CONTAINER)) {
+                _cleanup_free_ char *start = state_start_fifo_path(st);
+                if (mkfifo(start, 0600) < 0)
+                        return berth_error_set(err, errno, "mkfifo %s", start);
+                j->start_fd = open(start, O_RDWR | O_CLOEXEC);
+                if (j->start_fd < 0)
+                        return berth_error_set(err, errno, "open %s", start);
+        }
         if (j->spec->process->terminal && j->console_fd < 0) {
                 j->console_fd = connect_console(j->opts->console_socket, err);
                 if (j->console_fd < 0)
@@ -203,6 +213,7 @@ static int create_spawn(create_job *j, berth_error **err)
                              .opts = j->opts,
                              .cg = j->cg,
                              .fifo_fd = j->fifo_fd,
+                             .start_fd = j->start_fd,
                              .console_fd = j->console_fd,
                              .seccomp = j->seccomp,
                              .caps = &j->caps,
@@ -212,6 +223,8 @@ static int create_spawn(create_job *j, berth_error **err)
         if (r < 0)
                 return r;
         close(TAKE_FD(j->fifo_fd));
+        if (j->start_fd >= 0)
+                close(TAKE_FD(j->start_fd));
         if (proc_start_time(st->pid, &st->start_time, err) < 0 || state_save(st, err) < 0 ||
             (j->opts->pid_file && write_pid_file(j->opts->pid_file, st->pid, err) < 0)) {
                 kill(st->pid, SIGKILL);
@@ -224,7 +237,12 @@ static int create_spawn(create_job *j, berth_error **err)
 int container_create_full(const char *root, const char *id, const runtime_create_opts *opts, int console_fd,
                           container_state **ret, berth_error **err)
 {
-        create_job j = {.root = root, .id = id, .opts = opts, .fifo_fd = -EBADF, .console_fd = console_fd};
+        create_job j = {.root = root,
+                        .id = id,
+                        .opts = opts,
+                        .fifo_fd = -EBADF,
+                        .console_fd = console_fd,
+                        .start_fd = -EBADF};
         int r;
 
         r = create_load(&j, err);
@@ -277,10 +295,34 @@ static void run_saved_hooks(container_state *st, enum oci_hook_kind kind, enum r
         hooks_run_warn(spec, kind, state);
 }
 
+/* Wait until the init closes start.fifo (its startContainer hooks passed) or exits; what it
+ * wrote there is the hook's error. */
+static int start_wait_hooks(container_state *st, int fd, berth_error **err)
+{
+        char buf[4000];
+        size_t n = 0;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+
+        while (n < sizeof(buf) - 1) {
+                if (poll(&p, 1, -1) < 0 && errno != EINTR)
+                        break;
+                ssize_t k = read(fd, buf + n, sizeof(buf) - 1 - n);
+                if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR))
+                        break;
+                if (k > 0)
+                        n += (size_t)k;
+        }
+        buf[n] = 0;
+        buf[strcspn(buf, "\n")] = 0;
+        if (n == 0)
+                return 0;
+        return berth_error_set(err, 0, "container %s: %s", st->id, buf);
+}
+
 int container_start_locked(container_state *st, berth_error **err)
 {
-        _cleanup_free_ char *fifo = state_fifo_path(st);
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *fifo = state_fifo_path(st), *start = state_start_fifo_path(st);
+        _cleanup_close_ int fd = -EBADF, start_fd = -EBADF;
         enum runtime_status s = state_status(st);
 
         if (s == RUNTIME_STOPPED)
@@ -288,12 +330,19 @@ int container_start_locked(container_state *st, berth_error **err)
         if (s != RUNTIME_CREATED)
                 return berth_error_set(err, 0, "cannot start an already %s container",
                                        runtime_status_name(s));
+        /* Opened before the init may run its hooks: a reader keeps what it writes. */
+        start_fd = open(start, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
                 return berth_error_set(err, errno, "container %s: open %s", st->id, fifo);
         if (fs_write_all(fd, "0", 1) < 0)
                 return berth_error_set(err, errno, "container %s: write %s", st->id, fifo);
         unlink(fifo);
+        if (start_fd >= 0) {
+                unlink(start);
+                if (start_wait_hooks(st, start_fd, err) < 0)
+                        return -1;
+        }
         run_saved_hooks(st, OCI_HOOK_POSTSTART, RUNTIME_RUNNING);
         return 0;
 }

@@ -366,6 +366,25 @@ static int child_setup(child_ctx *c, char **ret_exe, int *exit_code, berth_error
         return spawn_process_steps(spec->process, &c->sec, ret_exe, exit_code, err);
 }
 
+/* startContainer hooks, in the container after `start`: a failure is written to start.fifo,
+ * where `start` reads it, and the container stops before its process runs. */
+static void child_start_hooks(child_ctx *c)
+{
+        berth_error *e = NULL;
+
+        if (hooks_has(c->a->spec, OCI_HOOK_START_CONTAINER)) {
+                _cleanup_json_ json_t *state = json_pack("{s:s,s:s,s:s}", "ociVersion", "1.2.0", "id",
+                                                         c->a->id, "status", "created");
+                if (hooks_run(c->a->spec, OCI_HOOK_START_CONTAINER, state, &e) < 0) {
+                        _cleanup_free_ char *t = berth_error_text(e);
+                        dprintf(c->a->start_fd >= 0 ? c->a->start_fd : STDERR_FILENO, "%s\n", t);
+                        _exit(1);
+                }
+        }
+        if (c->a->start_fd >= 0)
+                close(c->a->start_fd); /* `start` sees EOF: the process runs */
+}
+
 _noreturn_ static void child_main(child_ctx *c)
 {
         _cleanup_free_ char *exe = NULL;
@@ -395,15 +414,7 @@ _noreturn_ static void child_main(child_ctx *c)
         if (n != 1)
                 _exit(1);
         close(c->a->fifo_fd);
-        if (hooks_has(c->a->spec, OCI_HOOK_START_CONTAINER)) {
-                _cleanup_json_ json_t *state = json_pack("{s:s,s:s,s:s}", "ociVersion", "1.2.0", "id",
-                                                         c->a->id, "status", "created");
-                if (hooks_run(c->a->spec, OCI_HOOK_START_CONTAINER, state, &e) < 0) {
-                        _cleanup_free_ char *t = berth_error_text(e);
-                        dprintf(STDERR_FILENO, "berth-runtime: %s\n", t);
-                        _exit(1);
-                }
-        }
+        child_start_hooks(c);
         spawn_exec(&(spawn_exec_args){.p = c->a->spec->process,
                                       .exe = exe,
                                       .preserve_fds = c->a->opts->preserve_fds,
