@@ -472,6 +472,51 @@ void runtime_info_free_array(runtime_info *a, size_t n)
         free(a);
 }
 
+#define LIST_COLUMNS 6
+
+static void list_row(const runtime_info *info, char **cells)
+{
+        cells[0] = xstrdup(info->id);
+        cells[1] = xasprintf("%d", (int)info->pid);
+        cells[2] = xstrdup(runtime_status_name(info->status));
+        cells[3] = xstrdup(info->bundle);
+        cells[4] = xstrdup(info->created);
+        cells[5] = xstrdup(*info->owner ? info->owner : "root");
+}
+
+char *runtime_info_table(const runtime_info *a, size_t n)
+{
+        static const char *const head[LIST_COLUMNS] = {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"};
+        char **cells = xcalloc((n + 1) * LIST_COLUMNS, sizeof(char *));
+        size_t width[LIST_COLUMNS], len = 0;
+        char *out, *p;
+
+        for (size_t c = 0; c < LIST_COLUMNS; c++)
+                cells[c] = xstrdup(head[c]);
+        for (size_t i = 0; i < n; i++)
+                list_row(&a[i], cells + (i + 1) * LIST_COLUMNS);
+        for (size_t c = 0; c < LIST_COLUMNS; c++) {
+                width[c] = 12;
+                for (size_t r = 0; r <= n; r++) {
+                        size_t w = strlen(cells[r * LIST_COLUMNS + c]) + 3;
+                        width[c] = w > width[c] ? w : width[c];
+                }
+                len += width[c];
+        }
+        out = p = xmalloc((n + 1) * (len + 1) + 1);
+        for (size_t r = 0; r <= n; r++) {
+                for (size_t c = 0; c < LIST_COLUMNS; c++) {
+                        char *cell = cells[r * LIST_COLUMNS + c];
+                        p += c + 1 < LIST_COLUMNS ? sprintf(p, "%-*s", (int)width[c], cell) : sprintf(p, "%s", cell);
+                        free(cell);
+                }
+                *p++ = '\n';
+        }
+        *p = 0;
+        free(cells);
+        return out;
+}
+
 int runtime_list(const char *root, runtime_info **ret, size_t *ret_n, berth_error **err)
 {
         _cleanup_closedir_ DIR *d = opendir(root);
