@@ -14,9 +14,9 @@
 /* The rule list: deny everything, the config's rules, runc's default devices, linux.devices. */
 typedef struct dev_rule {
         bool allow;
-        char type;           /* 'a', 'c', 'b' */
+        char type;            /* 'a', 'c', 'b' */
         int64_t major, minor; /* -1: any */
-        unsigned access;     /* BPF_DEVCG_ACC_* bits */
+        unsigned access;      /* BPF_DEVCG_ACC_* bits */
 } dev_rule;
 
 /* What every container may use (runc's AllowedDevices): mknod of any node, and the basics. */
@@ -40,9 +40,10 @@ static int parse_access(const char *s, size_t idx, unsigned *ret, berth_error **
                 else if (*p == 'm')
                         a |= BPF_DEVCG_ACC_MKNOD;
                 else
-                        return berth_error_set(err, 0,
-                                               "linux.resources.devices[%zu].access: \"%s\" is not a subset of \"rwm\"",
-                                               idx, s);
+                        return berth_error_set(
+                                err, 0,
+                                "linux.resources.devices[%zu].access: \"%s\" is not a subset of \"rwm\"",
+                                idx, s);
         }
         *ret = a;
         return 0;
@@ -58,7 +59,8 @@ static int build_rules(const oci_linux *lx, dev_rule **ret, size_t *ret_n, berth
         for (size_t i = 0; i < n_cfg; i++) {
                 const oci_device_cgroup *d = &res->devices[i];
                 if (d->type != 'a' && d->type != 'c' && d->type != 'b')
-                        return berth_error_set(err, 0, "linux.resources.devices[%zu].type: \"%c\" is not a, c or b",
+                        return berth_error_set(err, 0,
+                                               "linux.resources.devices[%zu].type: \"%c\" is not a, c or b",
                                                i, d->type);
                 r[n] = (dev_rule){d->allow, d->type, d->major.set ? d->major.value : -1,
                                   d->minor.set ? d->minor.value : -1, 0};
@@ -127,7 +129,8 @@ static void emit(prog *p, __u8 code, __u8 dst, __u8 src, __s16 off, __s32 imm)
                 p->cap = p->cap ? p->cap * 2 : 64;
                 p->insns = xrealloc(p->insns, p->cap * sizeof(*p->insns));
         }
-        p->insns[p->n++] = (struct bpf_insn){.code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm};
+        p->insns[p->n++] =
+                (struct bpf_insn){.code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm};
 }
 
 #define JUMP_TO_NEXT INT16_MIN /* patched to the next rule's first instruction */
@@ -152,7 +155,7 @@ static void emit_rule(prog *p, const dev_rule *r)
         size_t start = p->n;
 
         if (r->type != 'a')
-            emit_jne_imm(p, BPF_REG_2, r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
+                emit_jne_imm(p, BPF_REG_2, r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
         if (r->access != 7) {
                 emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_3, 0, 0);
                 emit(p, BPF_ALU | BPF_AND | BPF_K, BPF_REG_1, 0, 0, (__s32)r->access);
@@ -173,14 +176,16 @@ static void emit_rule(prog *p, const dev_rule *r)
  * that matches everything ends the program (the verifier refuses unreachable code). */
 static void build_prog(prog *p, const dev_rule *rules, size_t n)
 {
-        emit(p, BPF_LDX | BPF_W | BPF_MEM, BPF_REG_2, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, access_type),
-             0);
+        emit(p, BPF_LDX | BPF_W | BPF_MEM, BPF_REG_2, BPF_REG_1,
+             offsetof(struct bpf_cgroup_dev_ctx, access_type), 0);
         emit(p, BPF_ALU | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xffff);
-        emit(p, BPF_LDX | BPF_W | BPF_MEM, BPF_REG_3, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, access_type),
-             0);
+        emit(p, BPF_LDX | BPF_W | BPF_MEM, BPF_REG_3, BPF_REG_1,
+             offsetof(struct bpf_cgroup_dev_ctx, access_type), 0);
         emit(p, BPF_ALU | BPF_RSH | BPF_K, BPF_REG_3, 0, 0, 16);
-        emit(p, BPF_LDX | BPF_W | BPF_MEM, BPF_REG_4, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, major), 0);
-        emit(p, BPF_LDX | BPF_W | BPF_MEM, BPF_REG_5, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, minor), 0);
+        emit(p, BPF_LDX | BPF_W | BPF_MEM, BPF_REG_4, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, major),
+             0);
+        emit(p, BPF_LDX | BPF_W | BPF_MEM, BPF_REG_5, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, minor),
+             0);
         for (size_t i = n; i-- > 0;) {
                 emit_rule(p, &rules[i]);
                 if (unconditional(&rules[i]))
@@ -204,8 +209,8 @@ static int bpf_load(const prog *p, berth_error **err)
 
         if (fd < 0) {
                 log[strcspn(log, "\n")] = 0; /* the verifier's first complaint */
-                return berth_error_set(err, errno, "load the device eBPF program (%zu instructions)%s%s", p->n,
-                                       *log ? ": " : "", log);
+                return berth_error_set(err, errno, "load the device eBPF program (%zu instructions)%s%s",
+                                       p->n, *log ? ": " : "", log);
         }
         return fd;
 }

@@ -67,7 +67,6 @@ int runtime_signal_from_name(const char *name)
 
 /* ---- create ---- */
 
-
 typedef struct create_job {
         const char *root, *id;
         const runtime_create_opts *opts;
@@ -507,7 +506,8 @@ char *runtime_info_table(const runtime_info *a, size_t n)
         for (size_t r = 0; r <= n; r++) {
                 for (size_t c = 0; c < LIST_COLUMNS; c++) {
                         char *cell = cells[r * LIST_COLUMNS + c];
-                        p += c + 1 < LIST_COLUMNS ? sprintf(p, "%-*s", (int)width[c], cell) : sprintf(p, "%s", cell);
+                        p += c + 1 < LIST_COLUMNS ? sprintf(p, "%-*s", (int)width[c], cell)
+                                                  : sprintf(p, "%s", cell);
                         free(cell);
                 }
                 *p++ = '\n';

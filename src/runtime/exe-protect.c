@@ -29,7 +29,8 @@
 
 static int fsconfig_str(int fd, const char *key, const char *value)
 {
-        return (int)syscall(SYS_fsconfig, fd, value ? FSCONFIG_SET_STRING : FSCONFIG_CMD_CREATE, key, value, 0);
+        return (int)syscall(SYS_fsconfig, fd, value ? FSCONFIG_SET_STRING : FSCONFIG_CMD_CREATE, key, value,
+                            0);
 }
 
 /* ":" and "\" separate overlay layers: a path with them is not usable here. */
@@ -59,7 +60,8 @@ static int overlay_exe(const char *exe, const char *dummy_dir)
         (void)fsconfig_str(ctx, "xino", "off"); /* spares dmesg a warning; optional */
         if (fsconfig_str(ctx, NULL, NULL) < 0)
                 return -errno;
-        mnt = (int)syscall(SYS_fsmount, ctx, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
+        mnt = (int)syscall(SYS_fsmount, ctx, FSMOUNT_CLOEXEC,
+                           MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
         if (mnt < 0)
                 return -errno;
         int fd = openat(mnt, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);

@@ -32,7 +32,7 @@ typedef struct exec_job {
         oci_process *p; /* the process to run */
         cgroup *cg;
         caps_plan caps;
-        seccomp_plan *seccomp; /* the container's linux.seccomp, or NULL */
+        seccomp_plan *seccomp;  /* the container's linux.seccomp, or NULL */
         bool apparmor, selinux; /* active LSMs */
         int pidfd, console_fd;
         int join_flags;   /* namespaces the child joins with setns(pidfd) */

@@ -250,7 +250,7 @@ static int write_id_map(pid_t pid, const char *file, const oci_id_mapping *m, si
 typedef struct child_ctx {
         const linux_init_args *a;
         int sync_fd;
-        const int *idmap_fds; /* detached idmapped trees made by the parent, or NULL */
+        const int *idmap_fds;   /* detached idmapped trees made by the parent, or NULL */
         bool apparmor, selinux; /* active LSMs, as the parent saw them */
         spawn_security sec;
 } child_ctx;
@@ -440,7 +440,8 @@ static int parent_setup_child(const linux_init_args *a, pid_t pid, int sync_fd, 
         return 0;
 }
 
-static int parent_forward_seccomp(const linux_init_args *a, pid_t pid, int sync_fd, int fd, berth_error **err)
+static int parent_forward_seccomp(const linux_init_args *a, pid_t pid, int sync_fd, int fd,
+                                  berth_error **err)
 {
         _cleanup_free_ char *text = NULL;
 
@@ -533,7 +534,11 @@ static int spawn_and_wait(const linux_init_args *a, const int *idmap_fds, pid_t 
         }
         pid = spawn_clone3(clone_flags(a->spec), cgfd);
         if (pid == 0) {
-                child_ctx c = {.a = a, .sync_fd = sv[1], .idmap_fds = idmap_fds, .apparmor = apparmor, .selinux = selinux};
+                child_ctx c = {.a = a,
+                               .sync_fd = sv[1],
+                               .idmap_fds = idmap_fds,
+                               .apparmor = apparmor,
+                               .selinux = selinux};
                 close(sv[0]);
                 child_main(&c);
         }

@@ -279,7 +279,8 @@ static int apply_after_attach(int mfd, const mount_options *o, const char *what,
 /* SELinux: the files of a new filesystem get linux.mountLabel (runc's FormatMountLabel). */
 static void add_context_label(mount_options *o, const char *label)
 {
-        char *data = o->data ? xasprintf("%s,context=\"%s\"", o->data, label) : xasprintf("context=\"%s\"", label);
+        char *data = o->data ? xasprintf("%s,context=\"%s\"", o->data, label)
+                             : xasprintf("context=\"%s\"", label);
 
         free(o->data);
         o->data = data;

@@ -63,14 +63,17 @@ int security_apply_labels(const oci_process *p, bool apparmor, bool selinux, ber
 
         if (apparmor && p->apparmor_profile && *p->apparmor_profile) {
                 _cleanup_free_ char *cmd = xasprintf("exec %s", p->apparmor_profile);
-                r = write_attr("/proc/thread-self/attr/apparmor/exec", "/proc/thread-self/attr/exec", cmd, err);
+                r = write_attr("/proc/thread-self/attr/apparmor/exec", "/proc/thread-self/attr/exec", cmd,
+                               err);
                 if (r < 0)
-                        return berth_error_set(err, -r, "process.apparmorProfile: apply \"%s\"", p->apparmor_profile);
+                        return berth_error_set(err, -r, "process.apparmorProfile: apply \"%s\"",
+                                               p->apparmor_profile);
         }
         if (selinux && p->selinux_label && *p->selinux_label) {
                 r = write_attr("/proc/thread-self/attr/exec", NULL, p->selinux_label, err);
                 if (r < 0)
-                        return berth_error_set(err, -r, "process.selinuxLabel: apply \"%s\"", p->selinux_label);
+                        return berth_error_set(err, -r, "process.selinuxLabel: apply \"%s\"",
+                                               p->selinux_label);
         }
         return 0;
 }

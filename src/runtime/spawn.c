@@ -49,8 +49,10 @@ int sync_recv_fd(int fd, sync_msg *m, int *ret_fd)
                 struct cmsghdr align;
         } control = {0};
         struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m) - 1};
-        struct msghdr mh = {
-                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof(control)};
+        struct msghdr mh = {.msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = control.buf,
+                            .msg_controllen = sizeof(control)};
         struct cmsghdr *c;
         int passed = -EBADF;
         ssize_t n;
@@ -85,8 +87,10 @@ static int send_with_fd(int sock, const void *data, size_t len, int fd)
                 struct cmsghdr align;
         } control = {0};
         struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
-        struct msghdr mh = {
-                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof(control)};
+        struct msghdr mh = {.msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = control.buf,
+                            .msg_controllen = sizeof(control)};
         struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
         c->cmsg_level = SOL_SOCKET;

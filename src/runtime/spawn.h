@@ -51,9 +51,9 @@ int spawn_console(const oci_process *p, int console_fd, berth_error **err);
 typedef struct spawn_security {
         const struct caps_plan *caps;       /* NULL: leave capabilities as they are */
         const struct seccomp_plan *seccomp; /* NULL: no filter */
-        int sync_fd;    /* a seccomp listener fd goes up here (SYNC_SECCOMP) */
-        bool late_sync; /* sync_fd is still open in spawn_exec (exec), not closed at READY (init) */
-        bool seccomp_loaded; /* set by spawn_process_steps when it had to load the filter early */
+        int sync_fd;                        /* a seccomp listener fd goes up here (SYNC_SECCOMP) */
+        bool late_sync;         /* sync_fd is still open in spawn_exec (exec), not closed at READY (init) */
+        bool seccomp_loaded;    /* set by spawn_process_steps when it had to load the filter early */
         bool apparmor, selinux; /* the LSM is active: apply process.apparmorProfile, selinuxLabel */
 } spawn_security;
 
