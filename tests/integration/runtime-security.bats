@@ -237,3 +237,34 @@ fd_lines() {
         echo "$output" | grep -qx ran
         [[ "$output" != *context=* ]]
 }
+
+# Docker's default profile (data/seccomp-default.json) as Docker resolves it for x86_64 with
+# its default capabilities: blocks that need a capability Docker drops are left out.
+docker_profile() {
+        jq '{defaultAction, defaultErrnoRet, architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+             syscalls: [.syscalls[]
+                | select(((.includes // {}).caps // []) | length == 0)
+                | select(((.includes // {}).arches // ["amd64"]) | index("amd64"))
+                | {names, action} + (if .args then {args} else {} end)
+                  + (if .errnoRet then {errnoRet} else {} end)]}' "$REPO/data/seccomp-default.json"
+}
+
+@test "Docker's default profile, loaded before the user switch, lets the runtime finish" {
+        make_bundle -- sh -c 'id -u; grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status; unshare -U true; echo unshare=$?'
+        cfg --argjson s "$(docker_profile)" '.linux.seccomp = $s | .process.noNewPrivileges = false
+                | .process.user = {"uid": 1000, "gid": 1000, "additionalGids": [1000]}
+                | .process.capabilities = {"bounding": ["CAP_KILL", "CAP_CHOWN"], "permitted": ["CAP_KILL"],
+                                           "effective": ["CAP_KILL"], "inheritable": [], "ambient": []}'
+        run_ctr
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = 1000 ]
+        echo "$output" | grep -qE '^Seccomp:\s+2'
+        echo "$output" | grep -qE '^NoNewPrivs:\s+0'
+        echo "$output" | grep -qx 'unshare=1'
+        make_bundle -- sh -c 'id -u'
+        cfg --argjson s "$(docker_profile)" '.linux.seccomp = $s | .process.noNewPrivileges = true'
+        run_ctr
+        [ "$status" -eq 0 ]
+        [ "$output" = 0 ]
+}
