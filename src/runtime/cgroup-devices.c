@@ -195,24 +195,42 @@ static void build_prog(prog *p, const dev_rule *rules, size_t n)
         emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
-static int bpf_load(const prog *p, berth_error **err)
+static int bpf_prog_load(const prog *p, char *log, size_t log_size)
 {
-        char log[4096] = {0};
         union bpf_attr a = {.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE,
                             .insn_cnt = (__u32)p->n,
                             .insns = (__u64)(uintptr_t)p->insns,
                             .license = (__u64)(uintptr_t) "Apache",
-                            .log_level = 1,
-                            .log_size = sizeof(log),
+                            .log_level = log ? 1 : 0,
+                            .log_size = (__u32)log_size,
                             .log_buf = (__u64)(uintptr_t)log};
-        int fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
 
-        if (fd < 0) {
-                log[strcspn(log, "\n")] = 0; /* the verifier's first complaint */
-                return berth_error_set(err, errno, "load the device eBPF program (%zu instructions)%s%s",
-                                       p->n, *log ? ": " : "", log);
-        }
-        return fd;
+        return (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+}
+
+/* Without a log first: a log that fills its buffer fails the load with ENOSPC. On failure,
+ * load again with a log large enough to hold the verifier's complaint (its last line). */
+static int bpf_load(const prog *p, berth_error **err)
+{
+        enum { LOG_SIZE = 1 << 20 };
+        _cleanup_free_ char *log = NULL;
+        int fd = bpf_prog_load(p, NULL, 0), e;
+        char *line = NULL;
+
+        if (fd >= 0)
+                return fd;
+        e = errno;
+        log = xcalloc(LOG_SIZE, 1);
+        fd = bpf_prog_load(p, log, LOG_SIZE);
+        if (fd >= 0)
+                close(fd);
+        /* The complaint is the last line before the "processed N insns" summary. */
+        for (char *l = strtok(log, "\n"); l; l = strtok(NULL, "\n"))
+                if (!strneq(l, "processed ", 10))
+                        line = l;
+        if (!line)
+                return berth_error_set(err, e, "load the device eBPF program (%zu instructions)", p->n);
+        return berth_error_set(err, e, "load the device eBPF program (%zu instructions): %s", p->n, line);
 }
 
 static int v2_apply(cgroup *cg, int leaf, const dev_rule *rules, size_t n, berth_error **err)

@@ -139,6 +139,18 @@ if [ "$vda_major" != 0 ]; then
         *"Operation not permitted"*) ok "devices: a read-only rule refuses writes" ;;
         *) nok "devices: a read-only rule refuses writes: $out" ;;
         esac
+        out=$(rt run --bundle "$(bundle devices-allowall)" berth-v2-devices 2>&1 < /dev/null)
+        case $out in
+        *read-ok*write-ok*null-ok*) ok "devices: allow-all allows" ;;
+        *) nok "devices: allow-all allows: $out" ;;
+        esac
+        # the last matching rule decides: a later deny of writes wins over the wider allow
+        out=$(rt run --bundle "$(bundle devices-many)" berth-v2-devices 2>&1 < /dev/null)
+        case $out in
+        *write-ok*) nok "devices: 63 rules, the last match decides: $out" ;;
+        *read-ok*null-ok*) ok "devices: 63 rules, the last match decides" ;;
+        *) nok "devices: 63 rules, the last match decides: $out" ;;
+        esac
 fi
 
 # --- process.apparmorProfile, when the guest's kernel has AppArmor on
