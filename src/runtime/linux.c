@@ -396,8 +396,9 @@ _noreturn_ static void child_main(child_ctx *c)
 
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        /* Non-dumpable until execve: nothing in the container can open /proc/PID/exe (the
-         * runtime binary) or our fds while we are inside its namespaces (CVE-2019-5736). */
+        /* Non-dumpable until execve: nothing in the container can open /proc/PID/exe or our
+         * fds while we are inside its namespaces. Root with CAP_SYS_PTRACE still could: the
+         * binary itself is a read-only view for that (exe-protect.c, CVE-2019-5736). */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (child_setup(c, &exe, &exit_code, &e) < 0)
