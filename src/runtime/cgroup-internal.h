@@ -111,10 +111,6 @@ int cgroup_signal_frozen(cgroup *cg, int h, int sig, berth_error **err);
 /* linux.resources.rdma ({"mlx5_0": {"hcaHandles": 3, "hcaObjects": 10000}}) to rdma.max in h. */
 int cgroup_apply_rdma(cgroup *cg, int h, json_t *rdma, berth_error **err);
 
-/* The OCI device rules are written by the devices driver (v1 devices.allow/deny, v2 eBPF),
- * not by cgroup_apply: this is where it plugs in. */
-int cgroup_devices_apply(cgroup *cg, const oci_resources *res, berth_error **err);
-
 /* A hugepage size as the kernel names it in file names ("2MB", "1GB", "64KB"). */
 int cgroup_check_hugepage_size(cgroup *cg, const char *size, berth_error **err);
 

@@ -297,14 +297,6 @@ int cgroup_enter(cgroup *cg, pid_t pid, berth_error **err)
         return cg->ops->enter(cg, pid, err);
 }
 
-int cgroup_devices_apply(cgroup *cg, const oci_resources *res, berth_error **err)
-{
-        /* Hook for the devices driver (another change): v1 writes devices.deny "a" then each
-         * rule to devices.allow/deny in cgroup_hierarchy_of(cg, CG_DEVICES); v2 attaches an
-         * eBPF program to cgroup_devices_fd(cg). Until then the rules are not enforced here. */
-        return 0;
-}
-
 int cgroup_devices_fd(cgroup *cg, berth_error **err)
 {
         int h = cg->host->v2 ? 0 : cgroup_hierarchy_of(cg, CG_DEVICES);
@@ -317,14 +309,9 @@ int cgroup_devices_fd(cgroup *cg, berth_error **err)
 
 int cgroup_apply(cgroup *cg, const oci_resources *res, berth_error **err)
 {
-        int r;
-
         if (!res)
                 return 0;
-        r = cg->ops->apply(cg, res, err);
-        if (r < 0)
-                return r;
-        return cgroup_devices_apply(cg, res, err);
+        return cg->ops->apply(cg, res, err);
 }
 
 int cgroup_freeze(cgroup *cg, bool frozen, berth_error **err)

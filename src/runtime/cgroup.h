@@ -45,6 +45,14 @@ int cgroup_clone_fd(cgroup *cg);
  * hierarchy on v1, of the leaf on v2 (to attach the eBPF program to). Owned by cg. */
 int cgroup_devices_fd(cgroup *cg, berth_error **err);
 
+/*
+ * The device rules (cgroup-devices.c), at create only: deny everything, then
+ * linux.resources.devices in order, then the devices every container gets (null, zero, full,
+ * random, urandom, tty, pts, ptmx, mknod of any) and linux.devices; the last matching rule
+ * decides. v1: devices.deny and devices.allow; v2: an eBPF program attached to the cgroup.
+ */
+int cgroup_apply_devices(cgroup *cg, const oci_linux *lx, berth_error **err);
+
 /* Move pid into the cgroup (every hierarchy on v1). */
 int cgroup_enter(cgroup *cg, pid_t pid, berth_error **err);
 

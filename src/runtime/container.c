@@ -10,12 +10,16 @@
 #include <sys/wait.h>
 
 #include "container.h"
+#include "exe-protect.h"
+#include "caps.h"
 #include "cgroup.h"
 #include "hooks.h"
 #include "linux.h"
 #include "process.h"
 #include "state.h"
 #include "run.h"
+#include "seccomp.h"
+#include "security.h"
 #include "basic/fs.h"
 #include "basic/jsonh.h"
 #include "basic/log.h"
@@ -71,7 +75,9 @@ typedef struct create_job {
         oci_spec *spec;
         container_state *st;
         cgroup *cg;
-        int fifo_fd, console_fd;
+        caps_plan caps;
+        seccomp_plan *seccomp;
+        int fifo_fd, console_fd, start_fd;
 } create_job;
 
 static void create_job_done(create_job *j)
@@ -82,8 +88,11 @@ static void create_job_done(create_job *j)
         oci_spec_free(j->spec);
         container_state_free(j->st);
         cgroup_free(j->cg);
+        seccomp_plan_free(j->seccomp);
         if (j->fifo_fd >= 0)
                 close(j->fifo_fd);
+        if (j->start_fd >= 0)
+                close(j->start_fd);
         if (j->console_fd >= 0)
                 close(j->console_fd);
 }
@@ -108,7 +117,8 @@ static int create_load(create_job *j, berth_error **err)
                 return berth_error_set(err, 0, "process: required to create a container");
         if (!j->spec->root || !j->spec->root->path)
                 return berth_error_set(err, 0, "root.path: required");
-        if (process_validate(j->spec->process, err) < 0 || linux_validate(j->spec, err) < 0)
+        if (process_validate(j->spec->process, err) < 0 || linux_validate(j->spec, err) < 0 ||
+            security_prepare(j->root, j->spec, j->spec->process, &j->caps, &j->seccomp, err) < 0)
                 return -1;
         if (j->spec->process->terminal && !j->opts->console_socket && j->console_fd < 0)
                 return berth_error_set(err, 0, "process.terminal is true: --console-socket is required");
@@ -153,12 +163,22 @@ static int create_prepare(create_job *j, berth_error **err)
         st->cgroup_path = xstrdup(cgroup_path(j->cg));
         if (lx && lx->resources && cgroup_apply(j->cg, lx->resources, err) < 0)
                 return -1;
+        if (cgroup_apply_devices(j->cg, lx, err) < 0)
+                return -1;
         fifo = state_fifo_path(st);
         if (mkfifo(fifo, 0600) < 0)
                 return berth_error_set(err, errno, "mkfifo %s", fifo);
         j->fifo_fd = open(fifo, O_RDWR | O_CLOEXEC);
         if (j->fifo_fd < 0)
                 return berth_error_set(err, errno, "open %s", fifo);
+        if (hooks_has(j->spec, OCI_HOOK_START_CONTAINER)) {
+                _cleanup_free_ char *start = state_start_fifo_path(st);
+                if (mkfifo(start, 0600) < 0)
+                        return berth_error_set(err, errno, "mkfifo %s", start);
+                j->start_fd = open(start, O_RDWR | O_CLOEXEC);
+                if (j->start_fd < 0)
+                        return berth_error_set(err, errno, "open %s", start);
+        }
         if (j->spec->process->terminal && j->console_fd < 0) {
                 j->console_fd = connect_console(j->opts->console_socket, err);
                 if (j->console_fd < 0)
@@ -192,13 +212,18 @@ static int create_spawn(create_job *j, berth_error **err)
                              .opts = j->opts,
                              .cg = j->cg,
                              .fifo_fd = j->fifo_fd,
+                             .start_fd = j->start_fd,
                              .console_fd = j->console_fd,
+                             .seccomp = j->seccomp,
+                             .caps = &j->caps,
                              .state = state};
         int r = linux_spawn_init(&a, &st->pid, err);
 
         if (r < 0)
                 return r;
         close(TAKE_FD(j->fifo_fd));
+        if (j->start_fd >= 0)
+                close(TAKE_FD(j->start_fd));
         if (proc_start_time(st->pid, &st->start_time, err) < 0 || state_save(st, err) < 0 ||
             (j->opts->pid_file && write_pid_file(j->opts->pid_file, st->pid, err) < 0)) {
                 kill(st->pid, SIGKILL);
@@ -211,7 +236,12 @@ static int create_spawn(create_job *j, berth_error **err)
 int container_create_full(const char *root, const char *id, const runtime_create_opts *opts, int console_fd,
                           container_state **ret, berth_error **err)
 {
-        create_job j = {.root = root, .id = id, .opts = opts, .fifo_fd = -EBADF, .console_fd = console_fd};
+        create_job j = {.root = root,
+                        .id = id,
+                        .opts = opts,
+                        .fifo_fd = -EBADF,
+                        .console_fd = console_fd,
+                        .start_fd = -EBADF};
         int r;
 
         r = create_load(&j, err);
@@ -244,6 +274,8 @@ out:
 
 int runtime_create(const char *root, const char *id, const runtime_create_opts *opts, berth_error **err)
 {
+        if (runtime_exe_protect(root, err) < 0)
+                return -1;
         return container_create_full(root, id, opts, -EBADF, NULL, err);
 }
 
@@ -262,10 +294,34 @@ static void run_saved_hooks(container_state *st, enum oci_hook_kind kind, enum r
         hooks_run_warn(spec, kind, state);
 }
 
+/* Wait until the init closes start.fifo (its startContainer hooks passed) or exits; what it
+ * wrote there is the hook's error. */
+static int start_wait_hooks(container_state *st, int fd, berth_error **err)
+{
+        char buf[4000];
+        size_t n = 0;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+
+        while (n < sizeof(buf) - 1) {
+                if (poll(&p, 1, -1) < 0 && errno != EINTR)
+                        break;
+                ssize_t k = read(fd, buf + n, sizeof(buf) - 1 - n);
+                if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR))
+                        break;
+                if (k > 0)
+                        n += (size_t)k;
+        }
+        buf[n] = 0;
+        buf[strcspn(buf, "\n")] = 0;
+        if (n == 0)
+                return 0;
+        return berth_error_set(err, 0, "container %s: %s", st->id, buf);
+}
+
 int container_start_locked(container_state *st, berth_error **err)
 {
-        _cleanup_free_ char *fifo = state_fifo_path(st);
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *fifo = state_fifo_path(st), *start = state_start_fifo_path(st);
+        _cleanup_close_ int fd = -EBADF, start_fd = -EBADF;
         enum runtime_status s = state_status(st);
 
         if (s == RUNTIME_STOPPED)
@@ -273,12 +329,19 @@ int container_start_locked(container_state *st, berth_error **err)
         if (s != RUNTIME_CREATED)
                 return berth_error_set(err, 0, "cannot start an already %s container",
                                        runtime_status_name(s));
+        /* Opened before the init may run its hooks: a reader keeps what it writes. */
+        start_fd = open(start, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
                 return berth_error_set(err, errno, "container %s: open %s", st->id, fifo);
         if (fs_write_all(fd, "0", 1) < 0)
                 return berth_error_set(err, errno, "container %s: write %s", st->id, fifo);
         unlink(fifo);
+        if (start_fd >= 0) {
+                unlink(start);
+                if (start_wait_hooks(st, start_fd, err) < 0)
+                        return -1;
+        }
         run_saved_hooks(st, OCI_HOOK_POSTSTART, RUNTIME_RUNNING);
         return 0;
 }
@@ -406,6 +469,52 @@ void runtime_info_free_array(runtime_info *a, size_t n)
                 free(a[i].owner);
         }
         free(a);
+}
+
+#define LIST_COLUMNS 6
+
+static void list_row(const runtime_info *info, char **cells)
+{
+        cells[0] = xstrdup(info->id);
+        cells[1] = xasprintf("%d", (int)info->pid);
+        cells[2] = xstrdup(runtime_status_name(info->status));
+        cells[3] = xstrdup(info->bundle);
+        cells[4] = xstrdup(info->created);
+        cells[5] = xstrdup(*info->owner ? info->owner : "root");
+}
+
+char *runtime_info_table(const runtime_info *a, size_t n)
+{
+        static const char *const head[LIST_COLUMNS] = {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"};
+        char **cells = xcalloc((n + 1) * LIST_COLUMNS, sizeof(char *));
+        size_t width[LIST_COLUMNS], len = 0;
+        char *out, *p;
+
+        for (size_t c = 0; c < LIST_COLUMNS; c++)
+                cells[c] = xstrdup(head[c]);
+        for (size_t i = 0; i < n; i++)
+                list_row(&a[i], cells + (i + 1) * LIST_COLUMNS);
+        for (size_t c = 0; c < LIST_COLUMNS; c++) {
+                width[c] = 12;
+                for (size_t r = 0; r <= n; r++) {
+                        size_t w = strlen(cells[r * LIST_COLUMNS + c]) + 3;
+                        width[c] = w > width[c] ? w : width[c];
+                }
+                len += width[c];
+        }
+        out = p = xmalloc((n + 1) * (len + 1) + 1);
+        for (size_t r = 0; r <= n; r++) {
+                for (size_t c = 0; c < LIST_COLUMNS; c++) {
+                        char *cell = cells[r * LIST_COLUMNS + c];
+                        p += c + 1 < LIST_COLUMNS ? sprintf(p, "%-*s", (int)width[c], cell)
+                                                  : sprintf(p, "%s", cell);
+                        free(cell);
+                }
+                *p++ = '\n';
+        }
+        *p = 0;
+        free(cells);
+        return out;
 }
 
 int runtime_list(const char *root, runtime_info **ret, size_t *ret_n, berth_error **err)

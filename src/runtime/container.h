@@ -62,6 +62,9 @@ int runtime_delete(const char *root, const char *id, bool force, berth_error **e
 
 int runtime_list(const char *root, runtime_info **ret, size_t *ret_n, berth_error **err);
 void runtime_info_free_array(runtime_info *a, size_t n);
+/* `list`'s table as runc prints it (Go's tabwriter: each column at least 12 wide, as wide as
+ * its longest cell plus 3); the caller prints and frees it. */
+char *runtime_info_table(const runtime_info *a, size_t n);
 
 /* Signal number from "TERM", "SIGTERM", "15"; -1 when unknown. */
 int runtime_signal_from_name(const char *name);

@@ -14,8 +14,11 @@
 #include <sys/wait.h>
 
 #include "container.h"
+#include "exe-protect.h"
 #include "cgroup.h"
 #include "linux.h"
+#include "process.h"
+#include "security.h"
 #include "spawn.h"
 #include "state.h"
 #include "basic/fs.h"
@@ -28,6 +31,9 @@ typedef struct exec_job {
         oci_spec *spec; /* the container's config, for defaults and seccomp */
         oci_process *p; /* the process to run */
         cgroup *cg;
+        caps_plan caps;
+        seccomp_plan *seccomp;  /* the container's linux.seccomp, or NULL */
+        bool apparmor, selinux; /* active LSMs */
         int pidfd, console_fd;
         int join_flags;   /* namespaces the child joins with setns(pidfd) */
         int parent_flags; /* pid and time: entered by the parent for its child */
@@ -39,6 +45,7 @@ static void exec_job_done(exec_job *j)
         oci_spec_free(j->spec);
         oci_process_free(j->p);
         cgroup_free(j->cg);
+        seccomp_plan_free(j->seccomp);
         if (j->pidfd >= 0)
                 close(j->pidfd);
         if (j->console_fd >= 0)
@@ -164,7 +171,8 @@ static int exec_load(exec_job *j, const char *root, const char *id, const runtim
                                        id);
         if (!j->st->config || oci_spec_from_json(j->st->config, &j->spec, err) < 0)
                 return berth_error_set(err, 0, "container %s: its state has no usable config", id);
-        if (exec_build_process(j, o, err) < 0)
+        if (exec_build_process(j, o, err) < 0 || process_validate(j->p, err) < 0 ||
+            security_prepare(root, j->spec, j->p, &j->caps, &j->seccomp, err) < 0)
                 return -1;
         if (j->p->terminal && !o->console_socket)
                 return berth_error_set(err, 0, "exec: --tty needs --console-socket");
@@ -174,6 +182,8 @@ static int exec_load(exec_job *j, const char *root, const char *id, const runtim
         if (j->st->cgroup_path && cgroup_open(j->st->cgroup_path, id, &j->cg, err) < 0)
                 return -1;
         exec_plan_namespaces(j);
+        j->apparmor = security_apparmor_enabled();
+        j->selinux = security_selinux_enabled();
         return 0;
 }
 
@@ -198,12 +208,18 @@ _noreturn_ static void exec_child(exec_job *j, const runtime_exec_opts *o, int s
         }
         if (j->p->terminal && spawn_console(j->p, j->console_fd, &e) < 0)
                 goto fail;
-        if (spawn_process_steps(j->p, &exe, &exit_code, &e) < 0)
+        spawn_security sec = {.caps = &j->caps,
+                              .seccomp = j->seccomp,
+                              .sync_fd = sync_fd,
+                              .late_sync = true,
+                              .apparmor = j->apparmor,
+                              .selinux = j->selinux};
+        if (spawn_process_steps(j->p, &sec, &exe, &exit_code, &e) < 0)
                 goto fail;
         if (o->detach)
                 prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         spawn_exec(&(spawn_exec_args){
-                .p = j->p, .exe = exe, .preserve_fds = o->preserve_fds, .sync_fd = sync_fd});
+                .p = j->p, .exe = exe, .preserve_fds = o->preserve_fds, .sec = &sec, .sync_fd = sync_fd});
 fail:
         sync_send(sync_fd, SYNC_ERROR, e, exit_code);
         _exit(exit_code);
@@ -255,6 +271,24 @@ static int exec_wait(pid_t pid, bool detach, int *ret_status)
         return 0;
 }
 
+/* Until the child execs (EOF) or fails; a seccomp listener fd on the way goes to the agent
+ * (-EPROTO when that fails, with *err set). */
+static int exec_wait_started(exec_job *j, pid_t pid, int fd, sync_msg *m, berth_error **err)
+{
+        for (;;) {
+                int passed = -EBADF, r = sync_recv_fd(fd, m, &passed);
+                if (r < 0 || m->type != SYNC_SECCOMP) {
+                        if (passed >= 0)
+                                close(passed);
+                        return r;
+                }
+                _cleanup_json_ json_t *state = state_to_oci_json(j->st, state_status(j->st));
+                _cleanup_free_ char *text = jsonh_dump(state, false);
+                if (sync_forward_seccomp(fd, j->spec->linux_->seccomp, passed, pid, text, err) < 0)
+                        return -EPROTO;
+        }
+}
+
 static int exec_spawn(exec_job *j, const runtime_exec_opts *o, pid_t *ret_pid, berth_error **err)
 {
         int sv[2], saved[2] = {-1, -1}, r;
@@ -282,8 +316,12 @@ static int exec_spawn(exec_job *j, const runtime_exec_opts *o, pid_t *ret_pid, b
                 spawn_kill_and_reap(pid);
                 return -1;
         }
-        r = sync_recv(sv[0], &m);
+        r = exec_wait_started(j, pid, sv[0], &m, err);
         close(sv[0]);
+        if (r == -EPROTO) {
+                spawn_kill_and_reap(pid);
+                return -1;
+        }
         if (r == 0 && m.type == SYNC_ERROR) {
                 waitpid(pid, NULL, 0);
                 return sync_msg_to_error(&m, err);
@@ -315,7 +353,10 @@ int runtime_exec(const char *root, const char *id, const runtime_exec_opts *o, i
 {
         exec_job j = {.pidfd = -EBADF, .console_fd = -EBADF};
         pid_t pid = 0;
-        int r = exec_load(&j, root, id, o, err);
+        int r = runtime_exe_protect(root, err);
+
+        if (r >= 0)
+                r = exec_load(&j, root, id, o, err);
 
         if (r >= 0 && j.p->terminal) {
                 j.console_fd = connect_unix(o->console_socket, err);

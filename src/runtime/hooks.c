@@ -34,32 +34,65 @@ static int hook_wait(pid_t pid, int timeout_s, int *ret_status)
         return 0;
 }
 
+/* The hook's process: stdin from the state pipe, then exec; an exec failure goes back as
+ * its errno over errfd (close-on-exec, so a successful exec closes it unwritten). */
+_noreturn_ static void hook_child(const oci_hook *h, int state_fd, int errfd)
+{
+        char *const fallback[] = {h->path, NULL};
+        int e;
+
+        dup2(state_fd, STDIN_FILENO);
+        execve(h->path, h->args ? h->args : fallback, h->env ? h->env : (char *[]){NULL});
+        e = errno;
+        (void)!write(errfd, &e, sizeof(e));
+        _exit(127);
+}
+
+static int hook_exec_errno(int errfd)
+{
+        int e = 0;
+        ssize_t n;
+
+        do
+                n = read(errfd, &e, sizeof(e));
+        while (n < 0 && errno == EINTR);
+        return n == sizeof(e) ? e : 0;
+}
+
 static int hook_run_one(const oci_hook *h, const char *what, const char *state, berth_error **err)
 {
-        int pipefd[2], status = 0, r;
+        int pipefd[2], errpipe[2], status = 0, r;
         pid_t pid;
 
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return berth_error_set(err, errno, "%s: pipe", what);
-        pid = fork();
-        if (pid < 0) {
+        if (pipe2(errpipe, O_CLOEXEC) < 0) {
                 r = errno;
                 close(pipefd[0]);
                 close(pipefd[1]);
+                return berth_error_set(err, r, "%s: pipe", what);
+        }
+        pid = fork();
+        if (pid == 0)
+                hook_child(h, pipefd[0], errpipe[1]);
+        r = errno;
+        close(pipefd[0]);
+        close(errpipe[1]);
+        if (pid < 0) {
+                close(pipefd[1]);
+                close(errpipe[0]);
                 return berth_error_set(err, r, "%s: fork", what);
         }
-        if (pid == 0) {
-                char *const fallback[] = {h->path, NULL};
-                dup2(pipefd[0], STDIN_FILENO);
-                execve(h->path, h->args ? h->args : fallback, h->env ? h->env : (char *[]){NULL});
-                dprintf(STDERR_FILENO, "berth-runtime: %s: exec %s: %s\n", what, h->path, strerror(errno));
-                _exit(127);
-        }
-        close(pipefd[0]);
         /* A hook that does not read its stdin must not fail the write with SIGPIPE. */
         signal(SIGPIPE, SIG_IGN);
         fs_write_all(pipefd[1], state, strlen(state));
         close(pipefd[1]);
+        r = hook_exec_errno(errpipe[0]);
+        close(errpipe[0]);
+        if (r) {
+                waitpid(pid, NULL, 0);
+                return berth_error_set(err, r, "%s: exec %s", what, h->path);
+        }
         r = hook_wait(pid, h->timeout.set ? (int)h->timeout.value : 0, &status);
         if (r == -ETIMEDOUT)
                 return berth_error_set(err, 0, "%s %s: timed out after %lld s", what, h->path,

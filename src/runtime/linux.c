@@ -22,6 +22,7 @@
 #include "linux.h"
 #include "mount.h"
 #include "process.h"
+#include "security.h"
 #include "spawn.h"
 #include "hooks.h"
 #include "basic/jsonh.h"
@@ -249,6 +250,9 @@ static int write_id_map(pid_t pid, const char *file, const oci_id_mapping *m, si
 typedef struct child_ctx {
         const linux_init_args *a;
         int sync_fd;
+        const int *idmap_fds;   /* detached idmapped trees made by the parent, or NULL */
+        bool apparmor, selinux; /* active LSMs, as the parent saw them */
+        spawn_security sec;
 } child_ctx;
 
 _noreturn_ static void child_fail(child_ctx *c, berth_error *e, int exit_code)
@@ -330,7 +334,9 @@ static int child_setup(child_ctx *c, char **ret_exe, int *exit_code, berth_error
                           .rootfs = a->rootfs,
                           .in_user_ns = userns,
                           .new_cgroup_ns = has_new_ns(spec, OCI_NS_CGROUP),
-                          .cgroup_path = a->cg ? cgroup_path(a->cg) : NULL};
+                          .cgroup_path = a->cg ? cgroup_path(a->cg) : NULL,
+                          .idmap_fds = c->idmap_fds,
+                          .mount_label = c->selinux && spec->linux_ ? spec->linux_->mount_label : NULL};
         sync_msg m;
 
         if (has_new_ns(spec, OCI_NS_USER)) {
@@ -352,7 +358,31 @@ static int child_setup(child_ctx *c, char **ret_exe, int *exit_code, berth_error
         if (spec->process->terminal && a->console_fd >= 0 &&
             spawn_console(spec->process, a->console_fd, err) < 0)
                 return -1;
-        return spawn_process_steps(spec->process, ret_exe, exit_code, err);
+        c->sec = (spawn_security){.caps = a->caps,
+                                  .seccomp = a->seccomp,
+                                  .sync_fd = c->sync_fd,
+                                  .apparmor = c->apparmor,
+                                  .selinux = c->selinux};
+        return spawn_process_steps(spec->process, &c->sec, ret_exe, exit_code, err);
+}
+
+/* startContainer hooks, in the container after `start`: a failure is written to start.fifo,
+ * where `start` reads it, and the container stops before its process runs. */
+static void child_start_hooks(child_ctx *c)
+{
+        berth_error *e = NULL;
+
+        if (hooks_has(c->a->spec, OCI_HOOK_START_CONTAINER)) {
+                _cleanup_json_ json_t *state = json_pack("{s:s,s:s,s:s}", "ociVersion", "1.2.0", "id",
+                                                         c->a->id, "status", "created");
+                if (hooks_run(c->a->spec, OCI_HOOK_START_CONTAINER, state, &e) < 0) {
+                        _cleanup_free_ char *t = berth_error_text(e);
+                        dprintf(c->a->start_fd >= 0 ? c->a->start_fd : STDERR_FILENO, "%s\n", t);
+                        _exit(1);
+                }
+        }
+        if (c->a->start_fd >= 0)
+                close(c->a->start_fd); /* `start` sees EOF: the process runs */
 }
 
 _noreturn_ static void child_main(child_ctx *c)
@@ -366,8 +396,9 @@ _noreturn_ static void child_main(child_ctx *c)
 
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        /* Non-dumpable until execve: nothing in the container can open /proc/PID/exe (the
-         * runtime binary) or our fds while we are inside its namespaces (CVE-2019-5736). */
+        /* Non-dumpable until execve: nothing in the container can open /proc/PID/exe or our
+         * fds while we are inside its namespaces. Root with CAP_SYS_PTRACE still could: the
+         * binary itself is a read-only view for that (exe-protect.c, CVE-2019-5736). */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (child_setup(c, &exe, &exit_code, &e) < 0)
@@ -377,26 +408,18 @@ _noreturn_ static void child_main(child_ctx *c)
         if (sync_send(c->sync_fd, SYNC_READY, NULL, 0) < 0)
                 _exit(1);
         close(c->sync_fd);
+        c->sec.sync_fd = -1;
         do
                 n = read(c->a->fifo_fd, &byte, 1);
         while (n < 0 && errno == EINTR);
         if (n != 1)
                 _exit(1);
         close(c->a->fifo_fd);
-        if (hooks_has(c->a->spec, OCI_HOOK_START_CONTAINER)) {
-                _cleanup_json_ json_t *state = json_pack("{s:s,s:s,s:s}", "ociVersion", "1.2.0", "id",
-                                                         c->a->id, "status", "created");
-                if (hooks_run(c->a->spec, OCI_HOOK_START_CONTAINER, state, &e) < 0) {
-                        _cleanup_free_ char *t = berth_error_text(e);
-                        dprintf(STDERR_FILENO, "berth-runtime: %s\n", t);
-                        _exit(1);
-                }
-        }
+        child_start_hooks(c);
         spawn_exec(&(spawn_exec_args){.p = c->a->spec->process,
                                       .exe = exe,
                                       .preserve_fds = c->a->opts->preserve_fds,
-                                      .caps = c->a->caps,
-                                      .seccomp = c->a->seccomp,
+                                      .sec = &c->sec,
                                       .sync_fd = -1});
 }
 
@@ -418,14 +441,32 @@ static int parent_setup_child(const linux_init_args *a, pid_t pid, int sync_fd, 
         return 0;
 }
 
-/* Serve SYNC_HOOKS until READY or ERROR arrives (or the child dies: m->type 0). */
+static int parent_forward_seccomp(const linux_init_args *a, pid_t pid, int sync_fd, int fd,
+                                  berth_error **err)
+{
+        _cleanup_free_ char *text = NULL;
+
+        json_object_set_new(a->state, "pid", json_integer(pid));
+        text = jsonh_dump(a->state, false);
+        return sync_forward_seccomp(sync_fd, a->spec->linux_->seccomp, fd, pid, text, err);
+}
+
+/* Serve SYNC_HOOKS and SYNC_SECCOMP until READY or ERROR arrives (or the child dies: m->type 0). */
 static int parent_wait_ready(const linux_init_args *a, pid_t pid, int fd, sync_msg *m, berth_error **err)
 {
         for (;;) {
-                if (sync_recv(fd, m) < 0) {
+                int passed = -EBADF;
+                if (sync_recv_fd(fd, m, &passed) < 0) {
                         m->type = 0;
                         return 0;
                 }
+                if (m->type == SYNC_SECCOMP) {
+                        if (parent_forward_seccomp(a, pid, fd, passed, err) < 0)
+                                return -1;
+                        continue;
+                }
+                if (passed >= 0)
+                        close(passed);
                 if (m->type != SYNC_HOOKS)
                         return 0;
                 json_object_set_new(a->state, "pid", json_integer(pid));
@@ -438,7 +479,42 @@ static int parent_wait_ready(const linux_init_args *a, pid_t pid, int fd, sync_m
         }
 }
 
+static bool has_idmap_mount(const oci_spec *spec)
+{
+        for (size_t i = 0; i < spec->n_mounts; i++)
+                if (strv_contains(spec->mounts[i].options, "idmap") ||
+                    strv_contains(spec->mounts[i].options, "ridmap"))
+                        return true;
+        return false;
+}
+
+/* Idmapped mounts need CAP_SYS_ADMIN over the source filesystem, which the init lacks once in
+ * its user namespace: make the detached trees here, the init only attaches them. */
+static int prepare_idmaps(const linux_init_args *a, int **ret_fds, berth_error **err)
+{
+        mount_ctx ctx = {.spec = a->spec, .rootfs = a->rootfs, .in_user_ns = has_ns(a->spec, OCI_NS_USER)};
+
+        *ret_fds = NULL;
+        if (!has_idmap_mount(a->spec))
+                return 0;
+        return mount_idmap_prepare(&ctx, ret_fds, err);
+}
+
+static int spawn_and_wait(const linux_init_args *a, const int *idmap_fds, pid_t *ret_pid, berth_error **err);
+
 int linux_spawn_init(const linux_init_args *a, pid_t *ret_pid, berth_error **err)
+{
+        int *idmap_fds = NULL;
+        int r;
+
+        if (prepare_idmaps(a, &idmap_fds, err) < 0)
+                return -1;
+        r = spawn_and_wait(a, idmap_fds, ret_pid, err);
+        mount_idmap_free(idmap_fds, a->spec->n_mounts);
+        return r;
+}
+
+static int spawn_and_wait(const linux_init_args *a, const int *idmap_fds, pid_t *ret_pid, berth_error **err)
 {
         _cleanup_close_ int parent_fd = -EBADF;
         int sv[2];
@@ -450,6 +526,7 @@ int linux_spawn_init(const linux_init_args *a, pid_t *ret_pid, berth_error **err
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return berth_error_set(err, errno, "socketpair");
         parent_fd = sv[0];
+        bool apparmor = security_apparmor_enabled(), selinux = security_selinux_enabled();
         ns_restore_init(&restore);
         if (ns_enter_for_clone(a->spec, &restore, err) < 0) {
                 ns_restore_done(&restore);
@@ -458,7 +535,11 @@ int linux_spawn_init(const linux_init_args *a, pid_t *ret_pid, berth_error **err
         }
         pid = spawn_clone3(clone_flags(a->spec), cgfd);
         if (pid == 0) {
-                child_ctx c = {.a = a, .sync_fd = sv[1]};
+                child_ctx c = {.a = a,
+                               .sync_fd = sv[1],
+                               .idmap_fds = idmap_fds,
+                               .apparmor = apparmor,
+                               .selinux = selinux};
                 close(sv[0]);
                 child_main(&c);
         }

@@ -16,6 +16,8 @@ typedef struct linux_init_args {
         const runtime_create_opts *opts;
         cgroup *cg;
         int fifo_fd;                  /* exec.fifo opened O_RDWR: the child reads one byte from it */
+        int start_fd;                 /* start.fifo opened O_RDWR, or -1: a failed startContainer
+                                         hook's error goes there for `start` to report */
         int console_fd;               /* connected console socket, or -1 */
         struct seccomp_plan *seccomp; /* prepared filter, or NULL */
         struct caps_plan *caps;       /* prepared capability sets, or NULL */

@@ -94,9 +94,36 @@ static int fs_fail(int fsfd, int errnum, const char *type, const char *dest, ber
         return berth_error_set(err, errnum, "mount %s to %s", type, dest);
 }
 
+/* "a=1,context=\"u:r:t:s0:c1,c2\"" to its options: commas inside double quotes do not split,
+ * and the quotes are dropped (fsconfig takes the value as it is). */
+static char **split_options(const char *data)
+{
+        _cleanup_free_ char *cur = xcalloc(strlen(data) + 1, 1);
+        char **opts = NULL;
+        bool quoted = false;
+        size_t n = 0;
+
+        for (const char *p = data;; p++) {
+                if (*p == '"') {
+                        quoted = !quoted;
+                        continue;
+                }
+                if (*p && (*p != ',' || quoted)) {
+                        cur[n++] = *p;
+                        continue;
+                }
+                cur[n] = 0;
+                if (n)
+                        strv_push(&opts, cur);
+                n = 0;
+                if (!*p)
+                        return opts;
+        }
+}
+
 static int fs_configure(int fsfd, const char *source, const char *data)
 {
-        _cleanup_strv_free_ char **opts = data ? strv_split(data, ",") : NULL;
+        _cleanup_strv_free_ char **opts = data ? split_options(data) : NULL;
 
         if (source && fsconfig(fsfd, FSCONFIG_SET_STRING, "source", source, 0) < 0)
                 return -errno;

@@ -276,6 +276,16 @@ static int apply_after_attach(int mfd, const mount_options *o, const char *what,
         return mnt_setattr(mfd, true, &rec, what, dest, err);
 }
 
+/* SELinux: the files of a new filesystem get linux.mountLabel (runc's FormatMountLabel). */
+static void add_context_label(mount_options *o, const char *label)
+{
+        char *data = o->data ? xasprintf("%s,context=\"%s\"", o->data, label)
+                             : xasprintf("context=\"%s\"", label);
+
+        free(o->data);
+        o->data = data;
+}
+
 static int mount_fs(int rootfd, const char *type, const char *source, const char *dest,
                     const mount_options *o, berth_error **err)
 {
@@ -429,6 +439,8 @@ static int mount_one(const mount_ctx *ctx, size_t index, int rootfd, setup_state
                 o.flags |= MS_BIND | MS_REC;
                 return mount_bind(rootfd, "/sys", dest, &o, err);
         }
+        if (ctx->mount_label && (streq(type, "tmpfs") || streq(type, "mqueue") || streq(type, "devpts")))
+                add_context_label(&o, ctx->mount_label);
         return mount_fs(rootfd, type, m->source, dest, &o, err);
 }
 

@@ -19,6 +19,8 @@ typedef struct mount_ctx {
                                     "cgroup" mounts without a cgroup namespace (may be NULL) */
         const int *idmap_fds;    /* from mount_idmap_prepare: one per spec mount, -1 for those
                                     not idmapped; NULL when the spec has none */
+        const char *mount_label; /* linux.mountLabel as context= of tmpfs, mqueue and devpts mounts;
+                                    NULL when SELinux is not active */
 } mount_ctx;
 
 /* Propagation of "/", bind rootfs onto itself, mounts in order, /dev and devices. */

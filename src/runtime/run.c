@@ -14,6 +14,7 @@
 #include <termios.h>
 
 #include "run.h"
+#include "exe-protect.h"
 #include "basic/fs.h"
 #include "basic/jsonh.h"
 
@@ -114,6 +115,8 @@ int runtime_run(const char *root, const char *id, const runtime_create_opts *opt
         sigset_t set, old;
         int r, status = 0, console_theirs = -EBADF;
 
+        if (runtime_exe_protect(root, err) < 0)
+                return -1;
         sigemptyset(&set);
         sigaddset(&set, SIGCHLD);
         for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)

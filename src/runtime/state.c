@@ -55,6 +55,11 @@ char *state_fifo_path(const container_state *st)
         return xasprintf("%s/exec.fifo", st->dir);
 }
 
+char *state_start_fifo_path(const container_state *st)
+{
+        return xasprintf("%s/start.fifo", st->dir);
+}
+
 char *state_now_rfc3339(void)
 {
         struct timespec ts;

@@ -38,6 +38,9 @@ enum runtime_status state_status(const container_state *st);
 json_t *state_to_oci_json(const container_state *st, enum runtime_status status);
 
 char *state_fifo_path(const container_state *st);
+/* start.fifo: where the init reports a failed startContainer hook to `start` (only made when
+ * the container has such hooks). */
+char *state_start_fifo_path(const container_state *st);
 
 /* RFC 3339 UTC now, with nanoseconds. */
 char *state_now_rfc3339(void);

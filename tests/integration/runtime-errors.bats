@@ -158,3 +158,63 @@ refuse() {
         [[ "$output" == *"Not a directory"* || "$output" == *"not a directory"* ]]
         assert_no_leftovers
 }
+
+@test "an unknown seccomp action in a rule, an unknown architecture, an empty syscall name" {
+        make_bundle -- true
+        cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+                "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_BERTH"}]}'
+        refuse
+        [[ "$output" == *"linux.seccomp.syscalls[0].action"*SCMP_ACT_BERTH* ]]
+        cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_BERTH"]}'
+        refuse
+        [[ "$output" == *SCMP_ARCH_BERTH* ]]
+        cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+                "syscalls": [{"names": [""], "action": "SCMP_ACT_ERRNO"}]}'
+        refuse
+        [[ "$output" == *"linux.seccomp.syscalls[0].names[0]"* ]]
+}
+
+# A name libseccomp does not know may be a syscall newer than it (Docker's profile names
+# several): skipped as runc does, while the rest of the profile applies.
+@test "an unknown syscall name is skipped, the rest of the profile applies" {
+        make_bundle -- sh -c 'mkdir /tmp/berth-d; echo rc=$?'
+        cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+                "syscalls": [{"names": ["berth_no_such_syscall", "mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}'
+        run_ctr
+        [ "$status" -eq 0 ]
+        echo "$output" | grep -qx rc=1
+}
+
+@test "a hook that does not exist fails create and leaves nothing" {
+        make_bundle -- true
+        cfg '.hooks.createRuntime = [{"path": "/berth/no/such/hook"}]'
+        refuse
+        [[ "$output" == *"/berth/no/such/hook"* ]]
+}
+
+@test "exec into a stopped container: one line, nothing runs" {
+        make_bundle -- true
+        create_ctr
+        rt start "$ID"
+        wait_for status_is stopped
+        run_file rt exec "$ID" touch /tmp/berth-ran
+        assert_one_error_line
+        [[ "$output" == *"stopped"* ]]
+        [ ! -e "$BUNDLE/rootfs/tmp/berth-ran" ]
+        status_is stopped
+}
+
+@test "update with malformed JSON or a wrong type changes nothing" {
+        make_bundle -- sleep 1000
+        cfg '.linux.resources.pids = {"limit": 42}'
+        create_ctr
+        echo '{"pids": {"limit": 7' > "$TESTDIR/bad.json"
+        run_file rt update --resources "$TESTDIR/bad.json" "$ID"
+        assert_one_error_line
+        [[ "$output" == *bad.json* ]]
+        [ "$(cat "$(cg_dir pids)/pids.max")" = 42 ]
+        run_file sh -c "echo '{\"pids\": {\"limit\": \"many\"}}' | BERTH_TEST_ID=$ID $RUNTIME --root $ROOT update --resources - $ID"
+        assert_one_error_line
+        [[ "$output" == *pids.limit* ]]
+        [ "$(cat "$(cg_dir pids)/pids.max")" = 42 ]
+}

@@ -95,3 +95,62 @@ hook() {
         assert_one_error_line
         assert_no_leftovers
 }
+
+# The runtime spec: prestart, createRuntime, createContainer and startContainer failures
+# abort and stop the container; poststart and poststop failures only warn.
+
+@test "a failing prestart or createContainer hook fails create and leaves nothing" {
+        make_bundle -- sleep 1000
+        cfg '.hooks = {"prestart": [{"path": "/bin/false"}]}'
+        run_file rt create --bundle "$BUNDLE" "$ID"
+        assert_one_error_line
+        [[ "$output" == *"hook prestart[0]"* ]]
+        assert_no_leftovers
+        cfg '.hooks = {"createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "exit 3"]}]}'
+        run_file rt create --bundle "$BUNDLE" "$ID"
+        assert_one_error_line
+        [[ "$output" == *"hook createContainer[0]"*"exit status 3"* ]]
+        assert_no_leftovers
+}
+
+@test "a failing startContainer hook fails start and the process never runs" {
+        make_bundle -- sh -c 'echo berth-ran > /tmp/ran; sleep 1000'
+        # startContainer runs in the container: its path is the container's
+        cfg '.hooks = {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "exit 4"]}]}'
+        create_ctr
+        run_file rt start "$ID"
+        assert_one_error_line
+        [[ "$output" == *"hook startContainer[0]"*"exit status 4"* ]]
+        wait_for status_is stopped
+        [ ! -e "$BUNDLE/rootfs/tmp/ran" ]
+        rt delete "$ID"
+        assert_no_leftovers
+        # and with run: one line, nothing left
+        run_file rt run --bundle "$BUNDLE" "$ID"
+        assert_one_error_line
+        assert_no_leftovers
+}
+
+@test "a passing startContainer hook runs in the container before the process" {
+        make_bundle -- sh -c 'cat /tmp/hook-ran'
+        cfg '.hooks = {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo berth-hook > /tmp/hook-ran"]}]}'
+        run_ctr
+        [ "$status" -eq 0 ]
+        [ "$output" = berth-hook ]
+}
+
+@test "failing poststart and poststop hooks only warn" {
+        make_bundle -- sleep 1000
+        cfg '.hooks = {"poststart": [{"path": "/bin/false"}], "poststop": [{"path": "/bin/false"}]}'
+        create_ctr
+        run_file rt start "$ID"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"hook poststart[0]"* ]]
+        status_is running
+        rt kill "$ID" KILL
+        wait_for status_is stopped
+        run_file rt delete "$ID"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"hook poststop[0]"* ]]
+        assert_no_leftovers
+}

@@ -40,6 +40,20 @@ conf limits '.linux.resources += {
 conf oom '.linux.resources.memory = {"limit": 16777216, "swap": 16777216}' tail /dev/zero
 conf pids '.linux.resources.pids = {"limit": 8}' sh -c 'for i in $(seq 20); do sleep 5 & done; wait'
 conf freeze '.' sleep 1000
+# the scratch disk bind-mounted in: denied unless a rule allows it; read-only allowed
+devs='.mounts += [{"destination": "/berth-vda", "type": "bind", "source": "/dev/vda", "options": ["bind"]}]'
+devtest='head -c 1 /berth-vda > /dev/null && echo read-ok; echo x > /berth-vda && echo write-ok; echo x > /dev/null && echo null-ok'
+# shapes the verifier must accept: allow-all last (nothing after it is reachable), many rules
+conf devices-allowall "$devs | .linux.resources.devices = [{\"allow\": true, \"access\": \"rwm\"}]" sh -c "$devtest"
+conf devices-many "$devs | .linux.resources.devices = [{\"allow\": false, \"access\": \"rwm\"}]
+        + [range(200; 260) | {\"allow\": true, \"type\": \"c\", \"major\": ., \"access\": \"rw\"}]
+        + [{\"allow\": true, \"type\": \"b\", \"major\": 9991, \"access\": \"rw\"},
+           {\"allow\": false, \"type\": \"b\", \"major\": 9991, \"minor\": 9992, \"access\": \"w\"}]" sh -c "$devtest"
+conf apparmor-unconfined '.process.apparmorProfile = "unconfined"' cat /proc/self/attr/current
+conf apparmor-missing '.process.apparmorProfile = "berth-no-such-profile"' true
+conf devices-deny "$devs | .linux.resources.devices = [{\"allow\": false, \"access\": \"rwm\"}]" sh -c "$devtest"
+conf devices-allow "$devs | .linux.resources.devices = [{\"allow\": false, \"access\": \"rwm\"},
+        {\"allow\": true, \"type\": \"b\", \"major\": 9991, \"minor\": 9992, \"access\": \"r\"}]" sh -c "$devtest"
 
 rc=0
 # shellcheck disable=SC2086 # V2VM_OPTS are words

@@ -120,6 +120,55 @@ else
         nok "run --detach: $(cat /tmp/freeze.out)"
 fi
 
+# --- linux.resources.devices as an eBPF device program
+if [ "$vda_major" != 0 ]; then
+        out=$(rt run --bundle "$(bundle devices-deny)" berth-v2-devices 2>&1 < /dev/null)
+        case $out in
+        *read-ok* | *write-ok*) nok "devices: a denied device cannot be opened: $out" ;;
+        *"Operation not permitted"*) ok "devices: a denied device cannot be opened" ;;
+        *) nok "devices: a denied device cannot be opened: $out" ;;
+        esac
+        case $out in *null-ok*) ok "devices: /dev/null stays usable" ;; *) nok "devices: /dev/null: $out" ;; esac
+        out=$(rt run --bundle "$(bundle devices-allow)" berth-v2-devices 2>&1 < /dev/null)
+        case $out in
+        *read-ok*) ok "devices: an allowed device can be read" ;;
+        *) nok "devices: an allowed device can be read: $out" ;;
+        esac
+        case $out in
+        *write-ok* | *"load the device"*) nok "devices: a read-only rule refuses writes: $out" ;;
+        *"Operation not permitted"*) ok "devices: a read-only rule refuses writes" ;;
+        *) nok "devices: a read-only rule refuses writes: $out" ;;
+        esac
+        out=$(rt run --bundle "$(bundle devices-allowall)" berth-v2-devices 2>&1 < /dev/null)
+        case $out in
+        *read-ok*write-ok*null-ok*) ok "devices: allow-all allows" ;;
+        *) nok "devices: allow-all allows: $out" ;;
+        esac
+        # the last matching rule decides: a later deny of writes wins over the wider allow
+        out=$(rt run --bundle "$(bundle devices-many)" berth-v2-devices 2>&1 < /dev/null)
+        case $out in
+        *write-ok*) nok "devices: 63 rules, the last match decides: $out" ;;
+        *read-ok*null-ok*) ok "devices: 63 rules, the last match decides" ;;
+        *) nok "devices: 63 rules, the last match decides: $out" ;;
+        esac
+fi
+
+# --- process.apparmorProfile, when the guest's kernel has AppArmor on
+if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] && [ -d /sys/kernel/security/apparmor ]; then
+        out=$(rt run --bundle "$(bundle apparmor-unconfined)" berth-v2-aa 2>&1 < /dev/null)
+        eq "apparmor: unconfined applied" "$out" unconfined
+        out=$(rt run --bundle "$(bundle apparmor-missing)" berth-v2-aa 2>&1 < /dev/null)
+        rc=$?
+        case "$rc:$out" in
+        0:*) nok "apparmor: a missing profile fails the start: $out" ;;
+        *"process.apparmorProfile: apply \"berth-no-such-profile\""*) ok "apparmor: a missing profile fails the start" ;;
+        *) nok "apparmor: a missing profile fails the start: $out" ;;
+        esac
+        check "apparmor: nothing left of the failed container" test ! -e "$ROOT/berth-v2-aa"
+else
+        echo "# AppArmor is not active in this guest: skipped"
+fi
+
 # --- a relative cgroupsPath and nothing left behind
 left=$(find $CG -name 'berth-v2-*' 2>/dev/null)
 eq "no berth-v2 cgroup remains" "$left" ""
