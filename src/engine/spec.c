@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "basic/fs.h"
@@ -176,7 +177,10 @@ static int build_caps(const run_opts *o, char ***ret, berth_error **err)
         bool all = o->privileged || strv_contains(o->cap_add, "ALL") || strv_contains(o->cap_add, "all");
 
         if (all) {
+                /* every capability berth itself may pass on (its bounding set) */
                 for (int i = 0; i <= CAP_LAST_CAP; i++) {
+                        if (prctl(PR_CAPBSET_READ, i) != 1)
+                                continue;
                         char *n = cap_to_name(i);
                         if (n)
                                 strv_consume(&caps, cap_name_norm(n));
@@ -185,15 +189,6 @@ static int build_caps(const run_opts *o, char ***ret, berth_error **err)
         } else {
                 for (size_t i = 0; caps_docker_default[i]; i++)
                         strv_push(&caps, caps_docker_default[i]);
-        }
-        STRV_FOREACH (c, o->cap_add) {
-                if (strcasecmp(*c, "ALL") == 0)
-                        continue;
-                _cleanup_free_ char *n = cap_name_norm(*c);
-                if (caps_from_name(n) < 0)
-                        return berth_error_set(err, 0, "--cap-add: unknown capability: %s", *c);
-                if (!strv_contains(caps, n))
-                        strv_push(&caps, n);
         }
         STRV_FOREACH (c, o->cap_drop) {
                 if (strcasecmp(*c, "ALL") == 0) {
@@ -211,6 +206,15 @@ static int build_caps(const run_opts *o, char ***ret, berth_error **err)
                                         (strv_length(caps + i + 1) + 1) * sizeof(char *));
                                 break;
                         }
+        }
+        STRV_FOREACH (c, o->cap_add) {
+                if (strcasecmp(*c, "ALL") == 0)
+                        continue;
+                _cleanup_free_ char *n = cap_name_norm(*c);
+                if (caps_from_name(n) < 0)
+                        return berth_error_set(err, 0, "--cap-add: unknown capability: %s", *c);
+                if (!strv_contains(caps, n))
+                        strv_push(&caps, n);
         }
         if (!caps)
                 caps = xcalloc(1, sizeof(char *));

@@ -273,3 +273,29 @@ teardown() { engine_teardown; }
         [ "$(berth images --format '{{.Repository}}:{{.Tag}}')" = busybox:latest ]
         assert_nothing_left
 }
+
+@test "security defaults as Docker's: capabilities, seccomp, no-new-privileges, privileged" {
+        run berth run --rm busybox sh -c 'grep -E "^Cap(Prm|Eff|Bnd|Amb)" /proc/self/status; grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status'
+        [ "$status" -eq 0 ] || fail "$output"
+        [[ "$output" == *"CapEff:	00000000a80425fb"* ]] || fail "$output"
+        [[ "$output" == *"CapBnd:	00000000a80425fb"* ]]
+        [[ "$output" == *"CapAmb:	0000000000000000"* ]]
+        [[ "$output" == *"Seccomp:	2"* ]]
+        [[ "$output" == *"NoNewPrivs:	0"* ]]
+        run berth run --rm --cap-drop ALL --cap-add NET_ADMIN --security-opt no-new-privileges busybox sh -c 'grep -E "^(CapEff|NoNewPrivs):" /proc/self/status'
+        [[ "$output" == *"CapEff:	0000000000001000"* ]] || fail "$output"
+        [[ "$output" == *"NoNewPrivs:	1"* ]]
+        run berth run --rm --cap-drop chown busybox chown 1 /tmp
+        [ "$status" -ne 0 ]
+        run berth run --rm --cap-add NO_SUCH_CAP busybox true
+        [ "$status" -eq 125 ] && [[ "$output" == *NO_SUCH_CAP* ]] || fail "$output"
+        run berth run --rm --security-opt seccomp=unconfined busybox grep Seccomp: /proc/self/status
+        [[ "$output" == *"Seccomp:	0"* ]]
+        echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}' > "$TESTDIR/profile.json"
+        run berth run --rm --security-opt seccomp="$TESTDIR/profile.json" busybox mkdir /tmp/x
+        [ "$status" -ne 0 ] && [[ "$output" == *"Operation not permitted"* ]] || fail "$output"
+        run berth run --rm --privileged busybox sh -c 'grep -E "^(CapEff|Seccomp):" /proc/self/status; cat /proc/keys >/dev/null && echo unmasked'
+        [[ "$output" == *"Seccomp:	0"* ]] && [[ "$output" == *unmasked* ]] || fail "$output"
+        ! [[ "$output" == *"CapEff:	00000000a80425fb"* ]]
+        assert_nothing_left
+}
