@@ -28,6 +28,7 @@ void run_opts_clear(run_opts *o)
         memset(o, 0, sizeof(*o));
 }
 
+/* clang-format off */
 #define STR_FIELDS(X)                                                                                       \
         X(name)                                                                                             \
         X(workdir) X(user) X(hostname) X(network) X(seccomp) X(stop_signal) X(cpuset_cpus) X(cpuset_mems)
@@ -94,6 +95,7 @@ int run_opts_from_json(json_t *j, run_opts *o, berth_error **err)
                 o->cpus = json_number_value(json_object_get(j, "cpus"));
         return 0;
 }
+/* clang-format on */
 
 static char *random_hex(size_t bytes)
 {

@@ -207,7 +207,7 @@ TERM_INIT='trap "exit 143" TERM; sleep 1000 & wait'
         run rt list
         [ "$status" -eq 0 ]
         [[ "${lines[0]}" == ID* ]]
-        echo "$output" | grep -E "^$ID +[0-9]+ +running +$BUNDLE"
+        echo "$output" | grep -E "^$ID +[0-9]+ +running +$BUNDLE" || fail "$output"
         run rt list --format json
         [ "$status" -eq 0 ]
         echo "$output" | jq -e --arg id "$ID" --arg b "$BUNDLE" '

@@ -12,11 +12,9 @@
 
 static void print_table(const runtime_info *a, size_t n)
 {
-        printf("%-12s%-12s%-12s%-40s%-32s%s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
-        for (size_t i = 0; i < n; i++)
-                printf("%-12s%-12d%-12s%-40s%-32s%s\n", a[i].id, (int)a[i].pid,
-                       runtime_status_name(a[i].status), a[i].bundle, a[i].created,
-                       *a[i].owner ? a[i].owner : "root");
+        _cleanup_free_ char *t = runtime_info_table(a, n);
+
+        fputs(t, stdout);
 }
 
 static void print_json(const runtime_info *a, size_t n)
