@@ -246,9 +246,10 @@ teardown() { engine_teardown; }
 
 @test "50 run -d in parallel give 50 containers with unique names" {
         for i in $(seq 50); do
-                berth run -d busybox sleep 1000 > "$TESTDIR/id.$i" 2>&1 &
+                timeout 90 "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" run -d busybox sleep 1000 > "$TESTDIR/id.$i" 2>&1 &
         done
         wait
+        grep -L '^[0-9a-f]\{64\}$' "$TESTDIR"/id.* | xargs -r cat >&2
         [ "$(cat "$TESTDIR"/id.* | sort -u | grep -c '^[0-9a-f]\{64\}$')" -eq 50 ] || fail "$(cat "$TESTDIR"/id.*)"
         [ "$(berth ps -q | wc -l)" -eq 50 ]
         [ "$(berth ps --format '{{.Names}}' | sort -u | wc -l)" -eq 50 ]
