@@ -16,8 +16,8 @@
 
 void run_opts_clear(run_opts *o)
 {
-        char **strs[] = {&o->name,    &o->workdir,     &o->user,        &o->hostname,   &o->network,
-                         &o->seccomp, &o->stop_signal, &o->cpuset_cpus, &o->cpuset_mems};
+        char **strs[] = {&o->name,    &o->workdir, &o->user,        &o->hostname,    &o->network,
+                         &o->restart, &o->seccomp, &o->stop_signal, &o->cpuset_cpus, &o->cpuset_mems};
         char ***lists[] = {&o->env,     &o->entrypoint, &o->cmd,    &o->volumes, &o->tmpfs,
                            &o->cap_add, &o->cap_drop,   &o->labels, &o->sysctls, &o->ulimits};
 
@@ -31,7 +31,7 @@ void run_opts_clear(run_opts *o)
 /* clang-format off */
 #define STR_FIELDS(X)                                                                                       \
         X(name)                                                                                             \
-        X(workdir) X(user) X(hostname) X(network) X(seccomp) X(stop_signal) X(cpuset_cpus) X(cpuset_mems)
+        X(workdir) X(user) X(hostname) X(network) X(restart) X(seccomp) X(stop_signal) X(cpuset_cpus) X(cpuset_mems)
 #define LIST_FIELDS(X)                                                                                      \
         X(env)                                                                                              \
         X(entrypoint) X(cmd) X(volumes) X(tmpfs) X(cap_add) X(cap_drop) X(labels) X(sysctls) X(ulimits)

@@ -19,6 +19,7 @@ static const char *const schema[] = {
         " exit_code INTEGER NOT NULL DEFAULT 0, oom_killed INTEGER NOT NULL DEFAULT 0,"
         " created INTEGER NOT NULL, started_at INTEGER NOT NULL DEFAULT 0,"
         " finished_at INTEGER NOT NULL DEFAULT 0, opts TEXT NOT NULL, image_config TEXT NOT NULL);",
+        "ALTER TABLE containers ADD COLUMN restart_count INTEGER NOT NULL DEFAULT 0;",
 };
 
 int64_t engine_now(void)
@@ -148,7 +149,7 @@ void ctr_record_list_free(ctr_record **l)
 
 #define CTR_COLUMNS                                                                                         \
         "id, name, image, image_id, state, pid, monitor_pid, exit_code, oom_killed, created, "              \
-        "started_at, finished_at, opts, image_config"
+        "started_at, finished_at, opts, image_config, restart_count"
 
 static ctr_record *record_from_row(sqlite3_stmt *s)
 {
@@ -168,6 +169,7 @@ static ctr_record *record_from_row(sqlite3_stmt *s)
         c->created = sqlite3_column_int64(s, 9);
         c->started_at = sqlite3_column_int64(s, 10);
         c->finished_at = sqlite3_column_int64(s, 11);
+        c->restart_count = sqlite3_column_int(s, 14);
         c->opts = json_loads(opts ? opts : "{}", 0, NULL);
         c->image_config = json_loads(ic ? ic : "{}", 0, NULL);
         if (!c->opts)

@@ -41,6 +41,7 @@ typedef struct run_opts {
         char **sysctls; /* KEY=VALUE */
         char **ulimits; /* NAME=SOFT[:HARD] */
         char *network;  /* none (default) or host */
+        char *restart;  /* no (default), on-failure[:N], always, unless-stopped */
         char *seccomp;  /* NULL: the default profile; "unconfined"; or a file */
         char *stop_signal;
         int stop_timeout; /* seconds, -1: default 10 */
@@ -65,6 +66,7 @@ typedef struct ctr_record {
         int64_t started_at, finished_at; /* Unix ns, 0: never */
         json_t *opts;                    /* run_opts as JSON */
         json_t *image_config;            /* the image's config section at create time */
+        int restart_count;
 } ctr_record;
 
 void ctr_record_free(ctr_record *c);

@@ -113,6 +113,11 @@ int engine_start(engine *e, const char *what, start_io *io, berth_error **err)
                 return io->attach ? berth_error_set(err, 0, "container %s is already running", c->name) : 0;
         dir = engine_ctr_dir(e->root, c->id);
         runtime_delete(e->runtime_root, c->id, true, NULL); /* a leftover of a monitor that died */
+        _cleanup_free_ char *marker = xasprintf("%s/stopping", dir);
+        unlink(marker);
+        const char *const texts[] = {c->id};
+        engine_db_exec_bind(e->db, "UPDATE containers SET restart_count = 0 WHERE id = ?1", NULL, 1, NULL,
+                            texts);
         r = mount_rootfs(e, c, dir, err);
         if (r >= 0)
                 r = write_bundle(e, c, dir, err);
@@ -193,8 +198,14 @@ static int stop_record(engine *e, const ctr_record *c, int timeout, berth_error 
         int sig = ss ? runtime_signal_from_name(ss) : SIGTERM;
         pid_t w = watched_pid(c);
 
-        if (!is_running(c))
+        _cleanup_free_ char *dir = engine_ctr_dir(e->root, c->id), *marker = xasprintf("%s/stopping", dir);
+        fs_write_file_atomic(marker, "", 0, 0600, NULL); /* no restart policy brings it back */
+        if (!is_running(c)) {
+                /* between two runs of a restart policy: its monitor ends at the marker */
+                if (c->monitor_pid > 0 && kill(c->monitor_pid, 0) == 0)
+                        wait_gone(c->monitor_pid, 5000);
                 return 0;
+        }
         if (timeout < 0) {
                 json_t *t = json_object_get(c->opts, "stop_timeout");
                 timeout = t && json_integer_value(t) >= 0 ? (int)json_integer_value(t) : 10;

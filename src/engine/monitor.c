@@ -274,6 +274,39 @@ static bool oom_killed(mon *m)
         return oom;
 }
 
+/* The restart policy's answer for an exit with status; never after `stop` (its marker file). */
+static bool should_restart(mon *m, int status, int count)
+{
+        _cleanup_free_ char *marker = xasprintf("%s/stopping", m->dir);
+        const char *p = m->o.restart;
+
+        if (!p || access(marker, F_OK) == 0)
+                return false;
+        if (streq(p, "always") || streq(p, "unless-stopped"))
+                return true;
+        if (strncmp(p, "on-failure", 10) != 0 || status == 0)
+                return false;
+        return p[10] != ':' || count < atoi(p + 11);
+}
+
+/* Between two runs: record the exit, wait the back-off (100 ms doubling, at most 2 s). */
+static void prepare_restart(mon *m, int status, int count)
+{
+        const char *const texts[] = {m->id};
+        long ms = 100L << (count < 5 ? count : 5);
+
+        engine_db_set_exited(m->db, m->id, status, oom_killed(m), engine_now(), NULL);
+        runtime_delete(m->rt_root, m->id, true, NULL);
+        engine_db_exec_bind(m->db, "UPDATE containers SET restart_count = restart_count + 1 WHERE id = ?1",
+                            NULL, 1, NULL, texts);
+        if (m->master >= 0)
+                close(m->master);
+        m->master = -1;
+        m->n_relays = 0;
+        detach_caller(m); /* a restarted container runs detached */
+        usleep((useconds_t)(ms < 2000 ? ms : 2000) * 1000);
+}
+
 static void teardown(mon *m, int status)
 {
         const char *dname = json_string_value(json_object_get(m->opts, "storage_driver"));
@@ -326,7 +359,16 @@ int engine_monitor_main(const char *root, const char *runroot, const char *id, i
                 return 1;
         }
         status_say(status_fd, "started %d\n", (int)m.pid);
-        serve(&m, &status);
+        for (int count = 0;; count++) {
+                serve(&m, &status);
+                if (!should_restart(&m, status, count))
+                        break;
+                if (m.status_fd >= 0)
+                        status_say(m.status_fd, "exit %d\n", status);
+                prepare_restart(&m, status, count);
+                if (!should_restart(&m, status, count) || setup_and_start(&m, &err) < 0)
+                        break;
+        }
         teardown(&m, status);
         status_say(m.status_fd, "exit %d\n", status);
         return 0;

@@ -125,7 +125,10 @@ int engine_inspect(engine *e, const char *what, json_t **ret, berth_error **err)
                 json_object_set_new(o, "Args", rest);
         } else
                 json_object_set_new(o, "Args", json_array());
-        json_object_set_new(o, "RestartCount", json_integer(0));
+        json_object_set_new(o, "RestartCount", json_integer(c->restart_count));
+        json_object_set_new(
+                host, "RestartPolicy",
+                json_pack("{s:s}", "Name", json_string_value(json_object_get(op, "restart")) ?: "no"));
         *ret = o;
         return 0;
 }

@@ -300,3 +300,23 @@ teardown() { engine_teardown; }
         ! [[ "$output" == *"CapEff:	00000000a80425fb"* ]]
         assert_nothing_left
 }
+
+@test "--restart on-failure:N restarts a failing container N times; always stops on stop" {
+        berth run -d --name rs --restart on-failure:3 busybox sh -c 'echo run; exit 2' >/dev/null
+        wait_for sh -c "[ \"\$('$BERTH_BIN' --root '$ROOT' --runroot '$RUNROOT' inspect -f '{{.RestartCount}} {{.State.Status}}' rs)\" = '3 exited' ]"
+        sleep 0.5
+        [ "$(berth logs rs | grep -c run)" -eq 4 ]
+        [ "$(berth inspect -f '{{.State.ExitCode}} {{.HostConfig.RestartPolicy.Name}}' rs)" = "2 on-failure:3" ]
+        berth run -d --name ra --restart always busybox sh -c 'sleep 0.2; exit 0' >/dev/null
+        wait_for sh -c "[ \"\$('$BERTH_BIN' --root '$ROOT' --runroot '$RUNROOT' inspect -f '{{.RestartCount}}' ra)\" -ge 2 ]"
+        berth stop ra
+        n=$(berth inspect -f '{{.RestartCount}}' ra)
+        sleep 1
+        [ "$(berth inspect -f '{{.State.Status}} {{.RestartCount}}' ra)" = "exited $n" ]
+        run berth run --rm --restart always busybox true
+        [ "$status" -eq 125 ] && [[ "$output" == *conflicting* ]]
+        run berth run --restart sometimes busybox true
+        [ "$status" -eq 125 ]
+        berth rm rs ra
+        assert_nothing_left
+}

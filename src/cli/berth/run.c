@@ -48,6 +48,7 @@ enum {
         OPT_INIT,
         OPT_PULL,
         OPT_HOSTNAME,
+        OPT_RESTART,
 };
 
 static const char run_options[] =
@@ -55,6 +56,7 @@ static const char run_options[] =
         "  -i, --interactive          Keep stdin open\n"
         "  -t, --tty                  Allocate a pseudo-TTY\n"
         "      --rm                   Remove the container when it exits\n"
+        "      --restart POLICY       no, on-failure[:N], always, unless-stopped\n"
         "      --name NAME            Name the container\n"
         "  -e, --env KEY=VALUE        Set an environment variable (KEY alone: the host's value)\n"
         "      --env-file FILE        Read environment variables from a file\n"
@@ -340,6 +342,18 @@ static int one_option(run_opts *o, int c, const char *arg, berth_error **err)
         case OPT_INIT:
                 o->init = true;
                 break;
+        case OPT_RESTART: {
+                const char *num = arg + 11;
+                bool ok = streq(arg, "no") || streq(arg, "always") || streq(arg, "unless-stopped") ||
+                          streq(arg, "on-failure") ||
+                          (strncmp(arg, "on-failure:", 11) == 0 && *num &&
+                           strspn(num, "0123456789") == strlen(num));
+                if (!ok)
+                        r = usage_error("run", "invalid restart policy: %s", arg);
+                free(o->restart);
+                o->restart = streq(arg, "no") ? NULL : xstrdup(arg);
+                break;
+        }
         case OPT_PULL:
                 if (!streq(arg, "missing") && !streq(arg, "never") && !streq(arg, "always"))
                         r = usage_error("run", "invalid --pull: %s (missing, always or never)", arg);
@@ -396,6 +410,7 @@ static int run_parse(const char *verb, int argc, char **argv, run_opts *o, int *
                 {"net", required_argument, NULL, OPT_NETWORK},
                 {"init", no_argument, NULL, OPT_INIT},
                 {"pull", required_argument, NULL, OPT_PULL},
+                {"restart", required_argument, NULL, OPT_RESTART},
                 {"help", no_argument, NULL, 'H'},
                 {},
         };
@@ -419,6 +434,8 @@ static int run_parse(const char *verb, int argc, char **argv, run_opts *o, int *
         }
         if (optind >= argc)
                 return usage_error(verb, "requires at least 1 argument");
+        if (o->rm && o->restart)
+                return usage_error(verb, "conflicting options: --restart and --rm");
         *ret_first = optind;
         return 0;
 }
