@@ -64,3 +64,11 @@ int verb_image_mount(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_image_umount(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_system(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_version(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+
+/* Registry verbs (pull.c, login.c). */
+struct registry_options;
+int registry_flag(struct registry_options *o, int c, const char *arg);
+int verb_pull(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_push(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_login(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_logout(berth_ctx *ctx, int argc, char **argv, berth_error **err);
