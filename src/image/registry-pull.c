@@ -25,6 +25,7 @@ typedef struct pull_ctx {
         image_manifest *m;
         image_config *cfg;
         char **chain_ids;
+        char **added; /* blobs this pull stored before the image existed: removed on failure */
         pthread_mutex_t progress_lock;
 } pull_ctx;
 
@@ -122,7 +123,9 @@ static int fetch_config(pull_ctx *x, berth_error **err)
         size_t len;
         int r;
 
-        if (blob_exists(x->s->blobs, x->m->config.digest)) {
+        if (!blob_exists(x->s->blobs, x->m->config.digest))
+                strv_push(&x->added, x->m->config.digest);
+        else {
                 r = blob_read(x->s->blobs, x->m->config.digest, 32 * 1024 * 1024, &buf, &len, err);
                 return r < 0 ? r : image_config_parse(buf, len, &x->cfg, err);
         }
@@ -328,7 +331,16 @@ static int job_unpack(layer_job *j, berth_error **err)
         if (r < 0)
                 return r;
         r = image_unpack(job_read, j, j->w, dirfd, &res, err);
-        if (r >= 0)
+        if (r < 0 && !j->err) {
+                /* Bytes that are not a layer: when they are not the blob either, say that. */
+                berth_error *e = NULL;
+                if (job_copy(j, &e) >= 0 && blob_writer_commit(j->w, NULL, NULL, &e) < 0) {
+                        berth_error_free(*err);
+                        *err = TAKE_PTR(e);
+                } else
+                        berth_error_wrap(err, "layer %s", j->d->digest);
+                berth_error_free(e);
+        } else if (r >= 0)
                 r = blob_writer_commit(j->w, NULL, NULL, err);
         if (r >= 0 && !streq(res.diff_id, diff_id))
                 r = berth_error_set(err, EINVAL, "layer %s: content has diff id %s, the config says %s",
@@ -477,6 +489,8 @@ static int pull_image(pull_ctx *x, const image_ref *ref, char **ret_id, berth_er
         if (n != strv_length(x->cfg->diff_ids))
                 return berth_error_set(err, EINVAL, "manifest lists %zu layers but the config has %zu diff ids", n,
                                        strv_length(x->cfg->diff_ids));
+        if (!blob_exists(x->s->blobs, mdigest))
+                strv_push(&x->added, mdigest);
         r = blob_put(x->s->blobs, mbuf, mlen, mdigest, NULL, err);
         if (r < 0)
                 return r;
@@ -529,11 +543,14 @@ static int pull_from(image_store *s, const char *domain, const image_ref *ref, c
                 return r;
         pthread_mutex_init(&x.progress_lock, NULL);
         r = pull_image(&x, ref, ret_id, err);
+        if (r < 0 && x.added)
+                image_store_gc_blobs(s, x.added);
         pthread_mutex_destroy(&x.progress_lock);
         registry_client_free(x.c);
         manifest_free(x.m);
         image_config_free(x.cfg);
         strv_free(x.chain_ids);
+        strv_free(x.added);
         return r;
 }
 
