@@ -88,7 +88,7 @@ int registry_challenge_parse(const char *header, registry_challenge *ret, berth_
         p += strspn(p, " \t");
         n = strcspn(p, " \t,");
         if (n == 0)
-                return berth_error_set(err, EINVAL, "WWW-Authenticate: no scheme in \"%s\"", header);
+                return registry_fail(err, EINVAL, "WWW-Authenticate: no scheme in \"%s\"", header);
         c.scheme = xstrndup(p, n);
         for (char *s = c.scheme; *s; s++)
                 *s = (char)tolower((unsigned char)*s);
@@ -106,7 +106,7 @@ int registry_challenge_parse(const char *header, registry_challenge *ret, berth_
         }
         if (streq(c.scheme, "bearer") && (!c.realm || !*c.realm)) {
                 registry_challenge_done(&c);
-                return berth_error_set(err, EINVAL, "WWW-Authenticate: Bearer challenge without a realm");
+                return registry_fail(err, EINVAL, "WWW-Authenticate: Bearer challenge without a realm");
         }
         *ret = c;
         return 0;
@@ -139,7 +139,7 @@ static int decode_auth(const char *b64, char **ret_user, char **ret_password, be
         char *colon;
 
         if (n < 0)
-                return berth_error_set(err, EINVAL, "auths: invalid base64 in \"auth\"");
+                return registry_fail(err, EINVAL, "auths: invalid base64 in \"auth\"");
         while (len > 0 && b64[len - 1] == '=' && n > 0) {
                 n--;
                 len--;
@@ -147,7 +147,7 @@ static int decode_auth(const char *b64, char **ret_user, char **ret_password, be
         buf[n] = 0;
         colon = strchr((char *)buf, ':');
         if (!colon)
-                return berth_error_set(err, EINVAL, "auths: \"auth\" is not user:password");
+                return registry_fail(err, EINVAL, "auths: \"auth\" is not user:password");
         *colon = 0;
         *ret_user = xstrdup((char *)buf);
         *ret_password = xstrdup(colon + 1);
@@ -230,7 +230,7 @@ int registry_credentials_store(const registry_options *o, const char *host, cons
         if (r < 0)
                 return r;
         if (!json_is_object(root))
-                return berth_error_set(err, EINVAL, "%s: not a JSON object", path);
+                return registry_fail(err, EINVAL, "%s: not a JSON object", path);
         auths = json_object_get(root, "auths");
         if (!json_is_object(auths)) {
                 auths = json_object();
@@ -254,7 +254,7 @@ int registry_credentials_erase(const registry_options *o, const char *host, bert
                 return r;
         auths = json_object_get(root, "auths");
         if (!json_object_get(auths, key))
-                return berth_error_set(err, ENOENT, "not logged in to %s", host ? host : "docker.io");
+                return registry_fail(err, ENOENT, "not logged in to %s", host ? host : "docker.io");
         json_object_del(auths, key);
         return save_authfile(path, root, err);
 }

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "basic/jsonh.h"
+#include "basic/strv.h"
 #include "registry-internal.h"
 
 #define DEFAULT_MAX_BODY (4 * 1024 * 1024)
@@ -268,10 +269,10 @@ static int perform(registry_client *c, const registry_request *q, registry_respo
         curl_slist_free_all(h);
         *ret_code = cc;
         if (k.too_big)
-                return berth_error_set(err, EFBIG, "%s %s: response larger than %zu bytes", q->method, url,
+                return registry_fail(err, EFBIG, "%s %s: response larger than %zu bytes", q->method, url,
                                        k.max);
         if (cc != CURLE_OK)
-                return berth_error_set(err, EIO, "%s %s: %s", q->method, url,
+                return registry_fail(err, EIO, "%s %s: %s", q->method, url,
                                        cc == CURLE_OPERATION_TIMEDOUT ? "timed out: the registry does not answer"
                                                                       : curl_easy_strerror(cc));
         return 0;
@@ -295,17 +296,28 @@ static char *basic_header(const char *user, const char *password)
         return xasprintf("Authorization: Basic %s", b64);
 }
 
+/* realm?service=..&scope=..&scope=..: a challenge's scopes are space separated, the token
+ * server wants one parameter each (several when the registry asks for a mount's source too). */
 static char *token_url(const registry_challenge *ch)
 {
         CURL *e = curl_easy_init();
         char *svc = ch->service ? curl_easy_escape(e, ch->service, 0) : NULL;
-        char *scope = ch->scope ? curl_easy_escape(e, ch->scope, 0) : NULL;
-        char sep = strchr(ch->realm, '?') ? '&' : '?';
-        char *url = xasprintf("%s%c%s%s%s%s%s", ch->realm, sep, svc ? "service=" : "", strempty(svc),
-                              svc && scope ? "&" : "", scope ? "scope=" : "", strempty(scope));
+        _cleanup_strv_free_ char **scopes = ch->scope ? strv_split(ch->scope, " ") : NULL;
+        char *url = xasprintf("%s%c", ch->realm, strchr(ch->realm, '?') ? '&' : '?');
 
+        if (svc) {
+                char *u = xasprintf("%sservice=%s&", url, svc);
+                free(url);
+                url = u;
+        }
+        for (char **sc = scopes; sc && *sc; sc++) {
+                char *esc = curl_easy_escape(e, *sc, 0), *u = xasprintf("%sscope=%s&", url, esc);
+                curl_free(esc);
+                free(url);
+                url = u;
+        }
+        url[strlen(url) - 1] = 0;
         curl_free(svc);
-        curl_free(scope);
         curl_easy_cleanup(e);
         return url;
 }
@@ -326,8 +338,8 @@ static int fetch_token(registry_client *c, const registry_challenge *ch, berth_e
         free(TAKE_PTR(c->authorization));
         if (r >= 0 && resp.status != 200)
                 r = resp.status == 401 || resp.status == 403
-                            ? berth_error_set(err, EACCES, "%s: unauthorized: authentication required", c->host)
-                            : berth_error_set(err, EIO, "token from %s: HTTP %ld", ch->realm, resp.status);
+                            ? registry_fail(err, EACCES, "%s: unauthorized: authentication required", c->host)
+                            : registry_fail(err, EIO, "token from %s: HTTP %ld", ch->realm, resp.status);
         if (r >= 0)
                 r = jsonh_parse(resp.body, resp.len, "token response", &doc, err);
         registry_response_done(&resp);
@@ -337,7 +349,7 @@ static int fetch_token(registry_client *c, const registry_challenge *ch, berth_e
         if (!t || !*t)
                 t = json_string_value(json_object_get(doc, "access_token"));
         if (!t || !*t)
-                return berth_error_set(err, EINVAL, "token from %s: no \"token\" in the answer", ch->realm);
+                return registry_fail(err, EINVAL, "token from %s: no \"token\" in the answer", ch->realm);
         c->authorization = xasprintf("Authorization: Bearer %s", t);
         return 0;
 }
@@ -355,9 +367,9 @@ static int answer_challenge(registry_client *c, const char *header, berth_error 
                 free(c->authorization);
                 c->authorization = basic_header(c->user, c->password);
         } else if (streq(ch.scheme, "basic"))
-                r = berth_error_set(err, EACCES, "%s: unauthorized: authentication required", c->host);
+                r = registry_fail(err, EACCES, "%s: unauthorized: authentication required", c->host);
         else
-                r = berth_error_set(err, ENOTSUP, "%s: authentication scheme \"%s\" is not supported", c->host,
+                r = registry_fail(err, ENOTSUP, "%s: authentication scheme \"%s\" is not supported", c->host,
                                     ch.scheme);
         registry_challenge_done(&ch);
         return r;
@@ -419,13 +431,13 @@ int registry_status_error(const registry_response *r, const char *what, berth_er
                 _cleanup_free_ char *lc = xstrdup(code);
                 for (char *s = lc; *s; s++)
                         *s = *s == '_' ? ' ' : (char)tolower((unsigned char)*s);
-                return berth_error_set(err, errnum, "%s: %s: %s", what, lc, msg ? msg : "");
+                return registry_fail(err, errnum, "%s: %s: %s", what, lc, msg ? msg : "");
         }
         if (r->status == 401)
-                return berth_error_set(err, errnum, "%s: unauthorized: authentication required", what);
+                return registry_fail(err, errnum, "%s: unauthorized: authentication required", what);
         if (r->status == 403)
-                return berth_error_set(err, errnum, "%s: denied: requested access to the resource is denied", what);
+                return registry_fail(err, errnum, "%s: denied: requested access to the resource is denied", what);
         if (r->status == 404)
-                return berth_error_set(err, errnum, "%s: not found", what);
-        return berth_error_set(err, errnum, "%s: HTTP %ld", what, r->status);
+                return registry_fail(err, errnum, "%s: not found", what);
+        return registry_fail(err, errnum, "%s: HTTP %ld", what, r->status);
 }

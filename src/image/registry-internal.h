@@ -79,3 +79,6 @@ char *registry_url(registry_client *c, const char *path);
 /* Sleep before retry n (1, 2, ...): 0.5 s doubled, at most 8 s. */
 void registry_backoff(unsigned n);
 #define REGISTRY_RETRIES 4
+
+/* An error whose message says it all (no errno text after it), returning -code. */
+#define registry_fail(err, code, ...) (berth_error_set((err), 0, __VA_ARGS__), -(code))

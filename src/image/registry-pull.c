@@ -62,7 +62,7 @@ static int fetch_manifest(registry_client *c, const char *ref, char **ret, size_
         }
         digest = digest_buffer(resp.body ? resp.body : "", resp.len);
         if (digest_is_valid(ref) && !streq(ref, digest)) {
-                r = berth_error_set(err, EINVAL, "manifest %s: content has digest %s", ref, digest);
+                r = registry_fail(err, EINVAL, "manifest %s: content has digest %s", ref, digest);
                 free(digest);
                 registry_response_done(&resp);
                 return r;
@@ -251,11 +251,11 @@ static int job_finished(layer_job *j)
         }
         if (++j->attempts > REGISTRY_RETRIES) {
                 if (j->result != CURLE_OK)
-                        return berth_error_set(&j->err, EIO, "blob %s: %s", j->d->digest,
+                        return registry_fail(&j->err, EIO, "blob %s: %s", j->d->digest,
                                                j->result == CURLE_OPERATION_TIMEDOUT
                                                        ? "timed out: the registry does not answer"
                                                        : curl_easy_strerror(j->result));
-                return berth_error_set(&j->err, EIO, "blob %s: HTTP %ld after %u tries", j->d->digest, j->status,
+                return registry_fail(&j->err, EIO, "blob %s: HTTP %ld after %u tries", j->d->digest, j->status,
                                        j->attempts);
         }
         registry_backoff(j->attempts);
@@ -313,7 +313,7 @@ static int job_copy(layer_job *j, berth_error **err)
                         return r;
         }
         if (n < 0)
-                return berth_error_set(err, EIO, "blob %s: download failed", j->d->digest);
+                return registry_fail(err, EIO, "blob %s: download failed", j->d->digest);
         return 0;
 }
 
@@ -343,7 +343,7 @@ static int job_unpack(layer_job *j, berth_error **err)
         } else if (r >= 0)
                 r = blob_writer_commit(j->w, NULL, NULL, err);
         if (r >= 0 && !streq(res.diff_id, diff_id))
-                r = berth_error_set(err, EINVAL, "layer %s: content has diff id %s, the config says %s",
+                r = registry_fail(err, EINVAL, "layer %s: content has diff id %s, the config says %s",
                                     j->d->digest, res.diff_id, diff_id);
         if (r < 0) {
                 k->abort(k->userdata, token);
@@ -487,7 +487,7 @@ static int pull_image(pull_ctx *x, const image_ref *ref, char **ret_id, berth_er
                 return r;
         n = x->m->n_layers;
         if (n != strv_length(x->cfg->diff_ids))
-                return berth_error_set(err, EINVAL, "manifest lists %zu layers but the config has %zu diff ids", n,
+                return registry_fail(err, EINVAL, "manifest lists %zu layers but the config has %zu diff ids", n,
                                        strv_length(x->cfg->diff_ids));
         if (!blob_exists(x->s->blobs, mdigest))
                 strv_push(&x->added, mdigest);
