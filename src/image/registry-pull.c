@@ -91,13 +91,13 @@ static int resolve_manifest(pull_ctx *x, const image_ref *ref, char **ret, size_
                 return r;
         r = manifest_kind(buf, len, type, &kind, err);
         if (r < 0)
-                return r;
+                return berth_error_wrap(err, "%s/%s", x->c->host, x->c->repo);
         if (kind == MANIFEST_KIND_INDEX) {
                 r = index_parse(buf, len, type, &idx, err);
                 if (r >= 0)
                         r = index_select_platform(idx, x->o ? x->o->platform : NULL, &d, err);
                 if (r < 0)
-                        return r;
+                        return berth_error_wrap(err, "%s/%s", x->c->host, x->c->repo);
                 free(TAKE_PTR(buf));
                 free(TAKE_PTR(digest));
                 free(TAKE_PTR(type));
@@ -107,7 +107,7 @@ static int resolve_manifest(pull_ctx *x, const image_ref *ref, char **ret, size_
         }
         r = manifest_parse(buf, len, type, &x->m, err);
         if (r < 0)
-                return r;
+                return berth_error_wrap(err, "%s/%s", x->c->host, x->c->repo);
         *ret = TAKE_PTR(buf);
         *ret_len = len;
         *ret_digest = TAKE_PTR(digest);
