@@ -38,8 +38,8 @@ static int read_config(const registry_options *o, json_t **ret, berth_error **er
 static bool is_local(const char *host)
 {
         return strneq(host, "localhost", 9) && (host[9] == 0 || host[9] == ':') ? true
-               : strneq(host, "127.", 4)                                         ? true
-                                                         : strneq(host, "[::1]", 5);
+               : strneq(host, "127.", 4)                                        ? true
+                                                                                : strneq(host, "[::1]", 5);
 }
 
 static bool config_lists(json_t *config, const char *key, const char *host)
@@ -47,7 +47,9 @@ static bool config_lists(json_t *config, const char *key, const char *host)
         json_t *l = json_object_get(config, key), *v;
         size_t i;
 
-        json_array_foreach(l, i, v) if (json_is_string(v) && streq(json_string_value(v), host)) return true;
+        json_array_foreach (l, i, v)
+                if (json_is_string(v) && streq(json_string_value(v), host))
+                        return true;
         return false;
 }
 
@@ -57,8 +59,8 @@ static char *certs_file(const char *dir, const char *name)
         return access(p, R_OK) == 0 ? TAKE_PTR(p) : NULL;
 }
 
-int registry_client_new(const char *domain, const char *repo, const registry_options *o, registry_client **ret,
-                        berth_error **err)
+int registry_client_new(const char *domain, const char *repo, const registry_options *o,
+                        registry_client **ret, berth_error **err)
 {
         _cleanup_json_ json_t *config = NULL;
         const char *certs = o && o->certs_dir ? o->certs_dir : getenv("BERTH_CERTS_D"), *speed;
@@ -79,7 +81,8 @@ int registry_client_new(const char *domain, const char *repo, const registry_opt
         c->cert = certs_file(dir, "client.cert");
         c->key = certs_file(dir, "client.key");
         /* Plain http for localhost and insecure registries, unless certs.d says it speaks TLS. */
-        tls = access(dir, F_OK) == 0 || !(is_local(c->host) || config_lists(config, "insecure-registries", c->host));
+        tls = access(dir, F_OK) == 0 ||
+              !(is_local(c->host) || config_lists(config, "insecure-registries", c->host));
         c->base = xasprintf("%s://%s", tls ? "https" : "http", c->host);
         c->tls_verify = !o || o->tls_verify != 0;
         c->timeout_s = 60;
@@ -270,11 +273,12 @@ static int perform(registry_client *c, const registry_request *q, registry_respo
         *ret_code = cc;
         if (k.too_big)
                 return registry_fail(err, EFBIG, "%s %s: response larger than %zu bytes", q->method, url,
-                                       k.max);
+                                     k.max);
         if (cc != CURLE_OK)
                 return registry_fail(err, EIO, "%s %s: %s", q->method, url,
-                                       cc == CURLE_OPERATION_TIMEDOUT ? "timed out: the registry does not answer"
-                                                                      : curl_easy_strerror(cc));
+                                     cc == CURLE_OPERATION_TIMEDOUT
+                                             ? "timed out: the registry does not answer"
+                                             : curl_easy_strerror(cc));
         return 0;
 }
 
@@ -338,7 +342,8 @@ static int fetch_token(registry_client *c, const registry_challenge *ch, berth_e
         free(TAKE_PTR(c->authorization));
         if (r >= 0 && resp.status != 200)
                 r = resp.status == 401 || resp.status == 403
-                            ? registry_fail(err, EACCES, "%s: unauthorized: authentication required", c->host)
+                            ? registry_fail(err, EACCES, "%s: unauthorized: authentication required",
+                                            c->host)
                             : registry_fail(err, EIO, "token from %s: HTTP %ld", ch->realm, resp.status);
         if (r >= 0)
                 r = jsonh_parse(resp.body, resp.len, "token response", &doc, err);
@@ -370,7 +375,7 @@ static int answer_challenge(registry_client *c, const char *header, berth_error 
                 r = registry_fail(err, EACCES, "%s: unauthorized: authentication required", c->host);
         else
                 r = registry_fail(err, ENOTSUP, "%s: authentication scheme \"%s\" is not supported", c->host,
-                                    ch.scheme);
+                                  ch.scheme);
         registry_challenge_done(&ch);
         return r;
 }
@@ -436,7 +441,8 @@ int registry_status_error(const registry_response *r, const char *what, berth_er
         if (r->status == 401)
                 return registry_fail(err, errnum, "%s: unauthorized: authentication required", what);
         if (r->status == 403)
-                return registry_fail(err, errnum, "%s: denied: requested access to the resource is denied", what);
+                return registry_fail(err, errnum, "%s: denied: requested access to the resource is denied",
+                                     what);
         if (r->status == 404)
                 return registry_fail(err, errnum, "%s: not found", what);
         return registry_fail(err, errnum, "%s: HTTP %ld", what, r->status);

@@ -29,9 +29,9 @@ int registry_credentials_store(const registry_options *o, const char *host, cons
 int registry_credentials_erase(const registry_options *o, const char *host, berth_error **err);
 
 typedef struct registry_client {
-        char *host;   /* "localhost:5000" */
-        char *base;   /* "https://localhost:5000" */
-        char *repo;   /* "library/busybox" */
+        char *host; /* "localhost:5000" */
+        char *base; /* "https://localhost:5000" */
+        char *repo; /* "library/busybox" */
         char *user, *password;
         char *authorization; /* "Authorization: Bearer ..." once known */
         bool tls_verify;
@@ -40,8 +40,8 @@ typedef struct registry_client {
         curl_off_t max_recv_speed;
 } registry_client;
 
-int registry_client_new(const char *domain, const char *repo, const registry_options *o, registry_client **ret,
-                        berth_error **err);
+int registry_client_new(const char *domain, const char *repo, const registry_options *o,
+                        registry_client **ret, berth_error **err);
 void registry_client_free(registry_client *c);
 static inline void registry_client_freep(registry_client **c)
 {

@@ -40,8 +40,8 @@ static void progress(pull_ctx *x, const char *digest, const char *status, uint64
 
 /* ---- manifests ---- */
 
-static int fetch_manifest(registry_client *c, const char *ref, char **ret, size_t *ret_len, char **ret_digest,
-                          char **ret_type, berth_error **err)
+static int fetch_manifest(registry_client *c, const char *ref, char **ret, size_t *ret_len,
+                          char **ret_digest, char **ret_type, berth_error **err)
 {
         _cleanup_free_ char *path = xasprintf("/v2/%s/manifests/%s", c->repo, ref), *what = NULL;
         registry_request q = {.method = "GET", .url = path, .accept = MANIFEST_ACCEPT};
@@ -76,8 +76,8 @@ static int fetch_manifest(registry_client *c, const char *ref, char **ret, size_
 }
 
 /* The image manifest for the reference: through an index to the platform's entry. */
-static int resolve_manifest(pull_ctx *x, const image_ref *ref, char **ret, size_t *ret_len, char **ret_digest,
-                            berth_error **err)
+static int resolve_manifest(pull_ctx *x, const image_ref *ref, char **ret, size_t *ret_len,
+                            char **ret_digest, berth_error **err)
 {
         _cleanup_free_ char *buf = NULL, *digest = NULL, *type = NULL;
         _cleanup_index_ image_index *idx = NULL;
@@ -133,7 +133,8 @@ static int fetch_config(pull_ctx *x, berth_error **err)
         if (r >= 0 && resp.status != 200)
                 r = registry_status_error(&resp, x->m->config.digest, err);
         if (r >= 0)
-                r = blob_put(x->s->blobs, resp.body ? resp.body : "", resp.len, x->m->config.digest, NULL, err);
+                r = blob_put(x->s->blobs, resp.body ? resp.body : "", resp.len, x->m->config.digest, NULL,
+                             err);
         if (r >= 0)
                 r = image_config_parse(resp.body ? resp.body : "", resp.len, &x->cfg, err);
         registry_response_done(&resp);
@@ -147,8 +148,8 @@ typedef struct layer_job {
         size_t i;
         const descriptor *d;
         blob_writer *w;
-        uint64_t pos;   /* bytes handed on: where a retry's Range starts */
-        uint64_t skip;  /* a server that ignored our Range: bytes to drop */
+        uint64_t pos;  /* bytes handed on: where a retry's Range starts */
+        uint64_t skip; /* a server that ignored our Range: bytes to drop */
         CURLM *multi;
         CURL *easy;
         struct curl_slist *headers;
@@ -252,11 +253,11 @@ static int job_finished(layer_job *j)
         if (++j->attempts > REGISTRY_RETRIES) {
                 if (j->result != CURLE_OK)
                         return registry_fail(&j->err, EIO, "blob %s: %s", j->d->digest,
-                                               j->result == CURLE_OPERATION_TIMEDOUT
-                                                       ? "timed out: the registry does not answer"
-                                                       : curl_easy_strerror(j->result));
-                return registry_fail(&j->err, EIO, "blob %s: HTTP %ld after %u tries", j->d->digest, j->status,
-                                       j->attempts);
+                                             j->result == CURLE_OPERATION_TIMEDOUT
+                                                     ? "timed out: the registry does not answer"
+                                                     : curl_easy_strerror(j->result));
+                return registry_fail(&j->err, EIO, "blob %s: HTTP %ld after %u tries", j->d->digest,
+                                     j->status, j->attempts);
         }
         registry_backoff(j->attempts);
         return 1;
@@ -344,7 +345,7 @@ static int job_unpack(layer_job *j, berth_error **err)
                 r = blob_writer_commit(j->w, NULL, NULL, err);
         if (r >= 0 && !streq(res.diff_id, diff_id))
                 r = registry_fail(err, EINVAL, "layer %s: content has diff id %s, the config says %s",
-                                    j->d->digest, res.diff_id, diff_id);
+                                  j->d->digest, res.diff_id, diff_id);
         if (r < 0) {
                 k->abort(k->userdata, token);
                 return r;
@@ -487,8 +488,9 @@ static int pull_image(pull_ctx *x, const image_ref *ref, char **ret_id, berth_er
                 return r;
         n = x->m->n_layers;
         if (n != strv_length(x->cfg->diff_ids))
-                return registry_fail(err, EINVAL, "manifest lists %zu layers but the config has %zu diff ids", n,
-                                       strv_length(x->cfg->diff_ids));
+                return registry_fail(err, EINVAL,
+                                     "manifest lists %zu layers but the config has %zu diff ids", n,
+                                     strv_length(x->cfg->diff_ids));
         if (!blob_exists(x->s->blobs, mdigest))
                 strv_push(&x->added, mdigest);
         r = blob_put(x->s->blobs, mbuf, mlen, mdigest, NULL, err);
@@ -518,8 +520,7 @@ static char **mirrors_for(const image_ref *ref, const registry_options *o)
         if (!streq(ref->domain, "docker.io") || !path || !*path)
                 return NULL;
         doc = json_load_file(path, 0, NULL);
-        json_array_foreach(json_object_get(doc, "registry-mirrors"), i, v)
-        {
+        json_array_foreach (json_object_get(doc, "registry-mirrors"), i, v) {
                 const char *u = json_string_value(v);
                 if (!u)
                         continue;
@@ -598,8 +599,9 @@ int registry_list_tags(const char *repo, const registry_options *o, char ***ret,
         registry_response_done(&resp);
         if (r < 0)
                 return r;
-        json_array_foreach(json_object_get(doc, "tags"), i, v) if (json_is_string(v))
-                strv_push(&tags, json_string_value(v));
+        json_array_foreach (json_object_get(doc, "tags"), i, v)
+                if (json_is_string(v))
+                        strv_push(&tags, json_string_value(v));
         *ret = tags ? tags : xcalloc(1, sizeof(char *));
         return 0;
 }

@@ -46,7 +46,8 @@ static char *mount_source(push_ctx *x)
                 _cleanup_image_ref_ image_ref *ref = NULL;
                 if (image_ref_parse(*n, &ref, NULL) < 0)
                         continue;
-                if (streq(registry_host_for_domain(ref->domain), x->c->host) && !streq(ref->path, x->c->repo))
+                if (streq(registry_host_for_domain(ref->domain), x->c->host) &&
+                    !streq(ref->path, x->c->repo))
                         return xstrdup(ref->path);
         }
         return NULL;
@@ -111,12 +112,13 @@ static int upload_chunks(push_ctx *x, const char *digest, int fd, uint64_t total
 
 static int upload_finish(push_ctx *x, const char *digest, const char *location, berth_error **err)
 {
-        _cleanup_free_ char *url = xasprintf("%s%cdigest=%s", location, strchr(location, '?') ? '&' : '?', digest);
+        _cleanup_free_ char *url =
+                xasprintf("%s%cdigest=%s", location, strchr(location, '?') ? '&' : '?', digest);
         registry_response resp = {};
-        int r = registry_do(x->c,
-                            &(registry_request){.method = "PUT", .url = url,
-                                                .content_type = "application/octet-stream"},
-                            &resp, err);
+        int r = registry_do(
+                x->c,
+                &(registry_request){.method = "PUT", .url = url, .content_type = "application/octet-stream"},
+                &resp, err);
 
         if (r >= 0 && resp.status != 201)
                 r = registry_status_error(&resp, digest, err);
@@ -160,8 +162,10 @@ static int push_blob(push_ctx *x, const char *digest, berth_error **err)
 static int push_manifest(push_ctx *x, const image_ref *ref, const char *buf, size_t len, const char *type,
                          berth_error **err)
 {
-        _cleanup_free_ char *path = xasprintf("/v2/%s/manifests/%s", x->c->repo, ref->tag ? ref->tag : ref->digest);
-        registry_request q = {.method = "PUT", .url = path, .content_type = type, .body = buf, .body_len = len};
+        _cleanup_free_ char *path =
+                xasprintf("/v2/%s/manifests/%s", x->c->repo, ref->tag ? ref->tag : ref->digest);
+        registry_request q = {
+                .method = "PUT", .url = path, .content_type = type, .body = buf, .body_len = len};
         registry_response resp = {};
         int r = registry_do(x->c, &q, &resp, err);
 

@@ -17,11 +17,12 @@ static void test_challenge_bearer(void **state)
         registry_challenge c = {};
 
         (void)state;
-        assert_int_equal(registry_challenge_parse("Bearer realm=\"https://auth.docker.io/token\","
-                                                  "service=\"registry.docker.io\",scope=\"repository:library/"
-                                                  "busybox:pull\"",
-                                                  &c, NULL),
-                         0);
+        assert_int_equal(
+                registry_challenge_parse("Bearer realm=\"https://auth.docker.io/token\","
+                                         "service=\"registry.docker.io\",scope=\"repository:library/"
+                                         "busybox:pull\"",
+                                         &c, NULL),
+                0);
         assert_string_equal(c.scheme, "bearer");
         assert_string_equal(c.realm, "https://auth.docker.io/token");
         assert_string_equal(c.service, "registry.docker.io");
@@ -38,7 +39,8 @@ static void test_challenge_basic_and_escapes(void **state)
         assert_string_equal(c.scheme, "basic");
         assert_string_equal(c.realm, "a \"q\" b");
         registry_challenge_done(&c);
-        assert_int_equal(registry_challenge_parse("bearer realm=http://x/t,scope=a:b:pull,push", &c, NULL), 0);
+        assert_int_equal(registry_challenge_parse("bearer realm=http://x/t,scope=a:b:pull,push", &c, NULL),
+                         0);
         assert_string_equal(c.realm, "http://x/t");
         registry_challenge_done(&c);
 }

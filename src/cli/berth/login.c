@@ -25,14 +25,11 @@ static char *read_password(berth_error **err)
 
 int verb_login(berth_ctx *ctx, int argc, char **argv, berth_error **err)
 {
-        static const struct option opts[] = {{"username", required_argument, NULL, 'u'},
-                                             {"password", required_argument, NULL, 'p'},
-                                             {"password-stdin", no_argument, NULL, 's'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {"tls-verify", optional_argument, NULL, 'T'},
-                                             {"authfile", required_argument, NULL, 'A'},
-                                             {"cert-dir", required_argument, NULL, 'C'},
-                                             {}};
+        static const struct option opts[] = {
+                {"username", required_argument, NULL, 'u'},   {"password", required_argument, NULL, 'p'},
+                {"password-stdin", no_argument, NULL, 's'},   {"help", no_argument, NULL, 'h'},
+                {"tls-verify", optional_argument, NULL, 'T'}, {"authfile", required_argument, NULL, 'A'},
+                {"cert-dir", required_argument, NULL, 'C'},   {}};
         registry_options o = {.tls_verify = -1};
         _cleanup_free_ char *password = NULL;
         const char *user = NULL;
@@ -48,11 +45,12 @@ int verb_login(berth_ctx *ctx, int argc, char **argv, berth_error **err)
                 else if (c == 's')
                         from_stdin = true;
                 else if (c == 'h') {
-                        print_verb_help("login [OPTIONS] [SERVER]", "Log in to a registry",
-                                        "  -u, --username string   Username\n"
-                                        "  -p, --password string   Password\n"
-                                        "      --password-stdin    Take the password from stdin\n"
-                                        "      --authfile path     Credentials file (Docker's config.json)\n");
+                        print_verb_help(
+                                "login [OPTIONS] [SERVER]", "Log in to a registry",
+                                "  -u, --username string   Username\n"
+                                "  -p, --password string   Password\n"
+                                "      --password-stdin    Take the password from stdin\n"
+                                "      --authfile path     Credentials file (Docker's config.json)\n");
                         return 0;
                 } else if (registry_flag(&o, c, optarg) <= 0)
                         return usage_error("login", "bad flag: %s", argv[optind - 1]);
@@ -74,9 +72,8 @@ int verb_login(berth_ctx *ctx, int argc, char **argv, berth_error **err)
 
 int verb_logout(berth_ctx *ctx, int argc, char **argv, berth_error **err)
 {
-        static const struct option opts[] = {{"authfile", required_argument, NULL, 'A'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {}};
+        static const struct option opts[] = {
+                {"authfile", required_argument, NULL, 'A'}, {"help", no_argument, NULL, 'h'}, {}};
         registry_options o = {.tls_verify = -1};
         const char *host;
         int c, r;
@@ -84,8 +81,9 @@ int verb_logout(berth_ctx *ctx, int argc, char **argv, berth_error **err)
         (void)ctx;
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 if (c == 'h') {
-                        print_verb_help("logout [OPTIONS] [SERVER]", "Log out from a registry",
-                                        "      --authfile path     Credentials file (Docker's config.json)\n");
+                        print_verb_help(
+                                "logout [OPTIONS] [SERVER]", "Log out from a registry",
+                                "      --authfile path     Credentials file (Docker's config.json)\n");
                         return 0;
                 } else if (registry_flag(&o, c, optarg) <= 0)
                         return usage_error("logout", "bad flag: %s", argv[optind - 1]);

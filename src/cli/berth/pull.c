@@ -11,7 +11,7 @@
 #include "image/registry.h"
 
 typedef struct progress_view {
-        char **ids;    /* short digests, in the order they appeared */
+        char **ids; /* short digests, in the order they appeared */
         char **lines;
         size_t n, drawn;
 } progress_view;
@@ -26,7 +26,8 @@ static void view_draw(progress_view *v)
         fflush(stderr);
 }
 
-static void on_progress(void *userdata, const char *digest, const char *status, uint64_t done, uint64_t total)
+static void on_progress(void *userdata, const char *digest, const char *status, uint64_t done,
+                        uint64_t total)
 {
         progress_view *v = userdata;
         _cleanup_free_ char *d = NULL, *t = NULL;
@@ -89,7 +90,9 @@ int registry_flag(registry_options *o, int c, const char *arg)
 
 #define REGISTRY_LONG_OPTS                                                                                  \
         {"tls-verify", optional_argument, NULL, 'T'}, {"authfile", required_argument, NULL, 'A'},           \
-                {"cert-dir", required_argument, NULL, 'C'}
+        {                                                                                                   \
+                "cert-dir", required_argument, NULL, 'C'                                                    \
+        }
 
 static int pull_one(berth_ctx *ctx, const char *name, registry_options *o, bool quiet, berth_error **err)
 {
@@ -138,13 +141,14 @@ int verb_pull(berth_ctx *ctx, int argc, char **argv, berth_error **err)
                 else if (c == 'p')
                         o.platform = optarg;
                 else if (c == 'h') {
-                        print_verb_help("pull [OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry",
-                                        "  -a, --all-tags          Download all tagged images in the repository\n"
-                                        "      --platform string   Pull this platform (os/arch[/variant])\n"
-                                        "  -q, --quiet             Suppress verbose output\n"
-                                        "      --tls-verify=false  Do not verify the registry's certificate\n"
-                                        "      --authfile path     Credentials file (Docker's config.json)\n"
-                                        "      --cert-dir dir      Certificates per registry (certs.d)\n");
+                        print_verb_help(
+                                "pull [OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry",
+                                "  -a, --all-tags          Download all tagged images in the repository\n"
+                                "      --platform string   Pull this platform (os/arch[/variant])\n"
+                                "  -q, --quiet             Suppress verbose output\n"
+                                "      --tls-verify=false  Do not verify the registry's certificate\n"
+                                "      --authfile path     Credentials file (Docker's config.json)\n"
+                                "      --cert-dir dir      Certificates per registry (certs.d)\n");
                         return 0;
                 } else if (registry_flag(&o, c, optarg) <= 0)
                         return usage_error("pull", "bad flag: %s", argv[optind - 1]);
@@ -166,10 +170,8 @@ int verb_pull(berth_ctx *ctx, int argc, char **argv, berth_error **err)
 
 int verb_push(berth_ctx *ctx, int argc, char **argv, berth_error **err)
 {
-        static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             REGISTRY_LONG_OPTS,
-                                             {}};
+        static const struct option opts[] = {
+                {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, REGISTRY_LONG_OPTS, {}};
         registry_options o = {.tls_verify = -1};
         _cleanup_free_ char *digest = NULL;
         progress_view v = {};
@@ -180,11 +182,12 @@ int verb_push(berth_ctx *ctx, int argc, char **argv, berth_error **err)
                 if (c == 'q')
                         quiet = true;
                 else if (c == 'h') {
-                        print_verb_help("push [OPTIONS] NAME[:TAG]", "Upload an image to a registry",
-                                        "  -q, --quiet             Suppress verbose output\n"
-                                        "      --tls-verify=false  Do not verify the registry's certificate\n"
-                                        "      --authfile path     Credentials file (Docker's config.json)\n"
-                                        "      --cert-dir dir      Certificates per registry (certs.d)\n");
+                        print_verb_help(
+                                "push [OPTIONS] NAME[:TAG]", "Upload an image to a registry",
+                                "  -q, --quiet             Suppress verbose output\n"
+                                "      --tls-verify=false  Do not verify the registry's certificate\n"
+                                "      --authfile path     Credentials file (Docker's config.json)\n"
+                                "      --cert-dir dir      Certificates per registry (certs.d)\n");
                         return 0;
                 } else if (registry_flag(&o, c, optarg) <= 0)
                         return usage_error("push", "bad flag: %s", argv[optind - 1]);
