@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "berth.h"
@@ -14,6 +15,9 @@ typedef struct progress_view {
         char **ids; /* short digests, in the order they appeared */
         char **lines;
         size_t n, drawn;
+        char *manifest_digest;
+        bool downloaded;
+        struct timespec last;
 } progress_view;
 
 static void view_draw(progress_view *v)
@@ -26,6 +30,18 @@ static void view_draw(progress_view *v)
         fflush(stderr);
 }
 
+/* At most ten redraws a second for byte counts; a new status draws at once. */
+static bool too_soon(progress_view *v)
+{
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((now.tv_sec - v->last.tv_sec) * 1000 + (now.tv_nsec - v->last.tv_nsec) / 1000000 < 100)
+                return true;
+        v->last = now;
+        return false;
+}
+
 static void on_progress(void *userdata, const char *digest, const char *status, uint64_t done,
                         uint64_t total)
 {
@@ -34,7 +50,14 @@ static void on_progress(void *userdata, const char *digest, const char *status, 
         char id[13];
         size_t i;
 
-        if (!digest)
+        if (!digest) {
+                free(v->manifest_digest);
+                v->manifest_digest = xstrdup(status);
+                return;
+        }
+        if (streq(status, "Pull complete"))
+                v->downloaded = true;
+        if (streq(status, "Downloading") && too_soon(v))
                 return;
         snprintf(id, sizeof(id), "%s", strneq(digest, "sha256:", 7) ? digest + 7 : digest);
         for (i = 0; i < v->n && !streq(v->ids[i], id); i++)
@@ -47,7 +70,7 @@ static void on_progress(void *userdata, const char *digest, const char *status, 
                 v->n++;
         }
         free(v->lines[i]);
-        if (total && done) {
+        if (total && done && (streq(status, "Downloading") || streq(status, "Pushing"))) {
                 d = format_size(done);
                 t = format_size(total);
                 v->lines[i] = xasprintf("%-13s %s/%s", status, d, t);
@@ -64,6 +87,7 @@ static void view_free(progress_view *v)
         }
         free(v->ids);
         free(v->lines);
+        free(v->manifest_digest);
 }
 
 /* Flags the registry verbs share; 1 when c was one of them, -1 when its value is bad. */
@@ -111,11 +135,15 @@ static int pull_one(berth_ctx *ctx, const char *name, registry_options *o, bool 
                 o->progress_userdata = &v;
         }
         r = registry_pull(ctx->images, name, o, &id, err);
+        if (r >= 0 && o->progress) {
+                if (v.manifest_digest)
+                        fprintf(stderr, "Digest: %s\n", v.manifest_digest);
+                fprintf(stderr, "Status: %s for %s\n",
+                        v.downloaded ? "Downloaded newer image" : "Image is up to date", full);
+        }
         view_free(&v);
         if (r < 0)
                 return r;
-        if (o->progress)
-                fprintf(stderr, "Status: Image is up to date for %s\n", full);
         printf("%s\n", full);
         return 0;
 }
