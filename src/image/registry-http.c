@@ -328,14 +328,15 @@ static char *token_url(const registry_challenge *ch)
 
 static int fetch_token(registry_client *c, const registry_challenge *ch, berth_error **err)
 {
-        _cleanup_free_ char *url = token_url(ch), *token = NULL;
-        _cleanup_free_ char *saved = TAKE_PTR(c->authorization);
+        _cleanup_free_ char *url = token_url(ch);
         _cleanup_json_ json_t *doc = NULL;
         registry_request q = {.method = "GET", .url = url, .max_body = 1024 * 1024};
         registry_response resp = {};
         CURLcode cc;
         int r;
 
+        /* The old token is for another scope: the token server gets the user's Basic, or nothing. */
+        free(TAKE_PTR(c->authorization));
         if (c->user)
                 c->authorization = basic_header(c->user, c->password);
         r = perform(c, &q, &resp, &cc, err);
