@@ -122,13 +122,13 @@ PY
         [ "$(grep -c 'PATCH' "$REGDIR/registry.log" || true)" = "$n" ] || fail "blobs uploaded again"
         # Podman with a private store pulls it and runs it.
         pr="$TESTDIR/podman"
-        mkdir -p "$pr"
+        mkdir -p "$pr/tmp"
         printf '[engine]\nruntime = "runc"\n' >"$pr/containers.conf"
-        run env CONTAINERS_CONF="$pr/containers.conf" podman --root "$pr/root" --runroot "$pr/run" \
+        run env CONTAINERS_CONF="$pr/containers.conf" podman --root "$pr/root" --runroot "$pr/run" --tmpdir "$pr/tmp" \
                 --cgroup-manager cgroupfs --storage-driver vfs \
                 run --rm --tls-verify=false --net none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
                 "$REG/pushed:v1" echo podman-ran-it
-        env CONTAINERS_CONF="$pr/containers.conf" podman --root "$pr/root" --runroot "$pr/run" \
+        env CONTAINERS_CONF="$pr/containers.conf" podman --root "$pr/root" --runroot "$pr/run" --tmpdir "$pr/tmp" \
                 --storage-driver vfs rmi -af >/dev/null 2>&1 || true
         [[ "$output" == *"podman-ran-it"* ]] || fail "$output"
 }
