@@ -32,7 +32,7 @@ work=$(mktemp -d /var/tmp/berth-bench.XXXXXX)
 reg_pid=
 cleanup() {
         [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null
-        { grep -o " $work[^ ]*" /proc/self/mounts || true; } | sort -r | while read -r m; do umount -l "$m"; done
+        { grep -o " ${work}[^ ]*" /proc/self/mounts || true; } | sort -r | while read -r m; do umount -l "$m"; done
         rm -rf "$work"
 }
 trap cleanup EXIT
