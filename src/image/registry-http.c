@@ -84,7 +84,7 @@ int registry_client_new(const char *domain, const char *repo, const registry_opt
         tls = access(dir, F_OK) == 0 ||
               !(is_local(c->host) || config_lists(config, "insecure-registries", c->host));
         c->base = xasprintf("%s://%s", tls ? "https" : "http", c->host);
-        c->tls_verify = !o || o->tls_verify != 0;
+        c->tls_verify = !o || !o->tls_skip_verify;
         c->timeout_s = 60;
         if (getenv("BERTH_REGISTRY_TIMEOUT"))
                 c->timeout_s = atol(getenv("BERTH_REGISTRY_TIMEOUT"));

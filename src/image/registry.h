@@ -14,7 +14,7 @@ typedef void (*registry_progress_fn)(void *userdata, const char *digest, const c
 
 typedef struct registry_options {
         const char *platform;  /* "os/arch[/variant]", NULL for linux/<host arch> */
-        int tls_verify;        /* -1: verify (the default), 0: do not, 1: verify */
+        bool tls_skip_verify;  /* --tls-verify=false; a zeroed struct verifies */
         const char *authfile;  /* NULL: $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json, ~/.docker */
         const char *certs_dir; /* NULL: $BERTH_CERTS_D or /etc/berth/certs.d */
         const char *config;    /* NULL: $BERTH_REGISTRIES_CONF or /etc/berth/registries.json */

@@ -185,3 +185,14 @@ PY
         cmp "$output/blob" "$TESTDIR/big/blob"
         berth image umount "$REG/big" >/dev/null
 }
+
+@test "a Docker Hub name is pulled from the mirror the config names" {
+        skopeo_push "$REG/library/busybox:latest"
+        printf '{"registry-mirrors": ["http://%s"]}\n' "$REG" >"$TESTDIR/registries.json"
+        run env BERTH_REGISTRIES_CONF="$TESTDIR/registries.json" "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" \
+                pull busybox
+        [ "$status" -eq 0 ] || fail "$output"
+        [ "$output" = "docker.io/library/busybox:latest" ] || fail "$output"
+        berth image inspect busybox >/dev/null
+        grep -q "GET /v2/library/busybox/manifests/latest" "$REGDIR/registry.log"
+}

@@ -30,7 +30,7 @@ int verb_login(berth_ctx *ctx, int argc, char **argv, berth_error **err)
                 {"password-stdin", no_argument, NULL, 's'},   {"help", no_argument, NULL, 'h'},
                 {"tls-verify", optional_argument, NULL, 'T'}, {"authfile", required_argument, NULL, 'A'},
                 {"cert-dir", required_argument, NULL, 'C'},   {}};
-        registry_options o = {.tls_verify = -1};
+        registry_options o = {};
         _cleanup_free_ char *password = NULL;
         const char *user = NULL;
         bool from_stdin = false;
@@ -74,7 +74,7 @@ int verb_logout(berth_ctx *ctx, int argc, char **argv, berth_error **err)
 {
         static const struct option opts[] = {
                 {"authfile", required_argument, NULL, 'A'}, {"help", no_argument, NULL, 'h'}, {}};
-        registry_options o = {.tls_verify = -1};
+        registry_options o = {};
         const char *host;
         int c, r;
 

@@ -96,9 +96,9 @@ int registry_flag(registry_options *o, int c, const char *arg)
         switch (c) {
         case 'T':
                 if (!arg || streq(arg, "true"))
-                        o->tls_verify = 1;
+                        o->tls_skip_verify = false;
                 else if (streq(arg, "false"))
-                        o->tls_verify = 0;
+                        o->tls_skip_verify = true;
                 else
                         return -1;
                 return 1;
@@ -156,7 +156,7 @@ int verb_pull(berth_ctx *ctx, int argc, char **argv, berth_error **err)
                                              {"help", no_argument, NULL, 'h'},
                                              REGISTRY_LONG_OPTS,
                                              {}};
-        registry_options o = {.tls_verify = -1};
+        registry_options o = {};
         _cleanup_strv_free_ char **tags = NULL;
         bool quiet = false, all = false;
         int c, r;
@@ -200,7 +200,7 @@ int verb_push(berth_ctx *ctx, int argc, char **argv, berth_error **err)
 {
         static const struct option opts[] = {
                 {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, REGISTRY_LONG_OPTS, {}};
-        registry_options o = {.tls_verify = -1};
+        registry_options o = {};
         _cleanup_free_ char *digest = NULL;
         progress_view v = {};
         bool quiet = false;
