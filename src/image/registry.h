@@ -23,7 +23,8 @@ typedef struct registry_options {
 } registry_options;
 
 /* Pull ref ("busybox", "localhost:5000/x:1", "x@sha256:..") into the store: ret_image_id (may be
- * NULL) is the image id. Nothing becomes visible unless every blob was verified. */
+ * NULL) is the image id; o may be NULL (defaults). Nothing becomes visible unless every blob was
+ * verified. The engine calls this for `run --pull missing|always`. */
 int registry_pull(image_store *s, const char *ref, const registry_options *o, char **ret_image_id,
                   berth_error **err);
 /* The tags of a repository ("localhost:5000/x"). */
