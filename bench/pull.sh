@@ -31,7 +31,10 @@ done
 work=$(mktemp -d /var/tmp/berth-bench.XXXXXX)
 reg_pid=
 cleanup() {
-        [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null
+        if [ -n "$reg_pid" ]; then
+                kill "$reg_pid" 2>/dev/null || true
+                wait "$reg_pid" 2>/dev/null || true
+        fi
         { grep -o " ${work}[^ ]*" /proc/self/mounts || true; } | sort -r | while read -r m; do umount -l "$m"; done
         rm -rf "$work"
 }
