@@ -196,3 +196,12 @@ PY
         berth image inspect busybox >/dev/null
         grep -q "GET /v2/library/busybox/manifests/latest" "$REGDIR/registry.log"
 }
+
+@test "pull -a fetches every tag of the repository" {
+        skopeo_push "$REG/tags:one"
+        skopeo_push "$REG/tags:two"
+        run berth pull -a -q "$REG/tags"
+        [ "$status" -eq 0 ] || fail "$output"
+        berth image inspect "$REG/tags:one" >/dev/null
+        berth image inspect "$REG/tags:two" >/dev/null
+}
