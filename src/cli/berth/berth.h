@@ -85,3 +85,10 @@ int verb_wait(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_exec(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_pause(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_unpause(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+/* Registry verbs (pull.c, login.c). */
+struct registry_options;
+int registry_flag(struct registry_options *o, int c, const char *arg);
+int verb_pull(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_push(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_login(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_logout(berth_ctx *ctx, int argc, char **argv, berth_error **err);

@@ -32,6 +32,10 @@ static const berth_verb verbs[] = {
         {"load", "Load images from a tar archive (docker-archive or oci-archive)", verb_load},
         {"save", "Save one or more images to a tar archive (docker-archive)", verb_save},
         {"import", "Import the contents from a tarball to create a filesystem image", verb_import},
+        {"pull", "Download an image from a registry", verb_pull},
+        {"push", "Upload an image to a registry", verb_push},
+        {"login", "Log in to a registry", verb_login},
+        {"logout", "Log out from a registry", verb_logout},
         {"system", "Manage berth (df)", verb_system},
         {"version", "Show the berth version information", verb_version},
 };
