@@ -13,11 +13,13 @@
 #include "basic/strv.h"
 #include "engine-internal.h"
 #include "image/config.h"
+#include "image/registry.h"
 
 void run_opts_clear(run_opts *o)
 {
-        char **strs[] = {&o->name,    &o->workdir, &o->user,        &o->hostname,    &o->network,
-                         &o->restart, &o->seccomp, &o->stop_signal, &o->cpuset_cpus, &o->cpuset_mems};
+        char **strs[] = {&o->name,        &o->workdir,     &o->user,       &o->hostname,
+                         &o->network,     &o->restart,     &o->pull,       &o->seccomp,
+                         &o->stop_signal, &o->cpuset_cpus, &o->cpuset_mems};
         char ***lists[] = {&o->env,     &o->entrypoint, &o->cmd,    &o->volumes, &o->tmpfs,
                            &o->cap_add, &o->cap_drop,   &o->labels, &o->sysctls, &o->ulimits};
 
@@ -31,7 +33,7 @@ void run_opts_clear(run_opts *o)
 /* clang-format off */
 #define STR_FIELDS(X)                                                                                       \
         X(name)                                                                                             \
-        X(workdir) X(user) X(hostname) X(network) X(restart) X(seccomp) X(stop_signal) X(cpuset_cpus) X(cpuset_mems)
+        X(workdir) X(user) X(hostname) X(network) X(restart) X(pull) X(seccomp) X(stop_signal) X(cpuset_cpus) X(cpuset_mems)
 #define LIST_FIELDS(X)                                                                                      \
         X(env)                                                                                              \
         X(entrypoint) X(cmd) X(volumes) X(tmpfs) X(cap_add) X(cap_drop) X(labels) X(sysctls) X(ulimits)
@@ -276,12 +278,21 @@ int engine_create(engine *e, const char *image, const run_opts *in, char **ret_i
                 return berth_error_set(
                         err, 0, "invalid container name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                         in->name);
-        r = image_store_resolve(e->images, image, &img, err);
-        if (r == -ENOENT) {
+        const char *pull = in->pull ? in->pull : "missing";
+        r = streq(pull, "always") ? -ENOENT : image_store_resolve(e->images, image, &img, err);
+        if (r == -ENOENT && !streq(pull, "never")) {
+                _cleanup_free_ char *pulled = NULL;
                 berth_error_free(*err);
                 *err = NULL;
-                return berth_error_set(
-                        err, 0, "unable to find image '%s' locally (pull it or load it first)", image);
+                r = registry_pull(e->images, image, NULL, &pulled, err);
+                if (r < 0)
+                        return berth_error_wrap(
+                                err, "unable to find image '%s' locally, and pulling it failed", image);
+                r = image_store_get(e->images, pulled, &img, err);
+        } else if (r == -ENOENT) {
+                berth_error_free(*err);
+                *err = NULL;
+                return berth_error_set(err, 0, "unable to find image '%s' locally (--pull never)", image);
         }
         if (r >= 0)
                 r = image_store_config(e->images, img, &cfg, err);

@@ -42,6 +42,7 @@ typedef struct run_opts {
         char **ulimits; /* NAME=SOFT[:HARD] */
         char *network;  /* none (default) or host */
         char *restart;  /* no (default), on-failure[:N], always, unless-stopped */
+        char *pull;     /* missing (default), always, never */
         char *seccomp;  /* NULL: the default profile; "unconfined"; or a file */
         char *stop_signal;
         int stop_timeout; /* seconds, -1: default 10 */

@@ -90,7 +90,7 @@ static const char run_options[] =
         "      --label KEY=VALUE      Set a label\n"
         "      --log-opt KEY=VALUE    max-size=SIZE, max-file=N\n"
         "      --network none|host    Network (default none)\n"
-        "      --pull missing|never   Pull the image when missing (no registry client yet)\n";
+        "      --pull POLICY          missing (default), always or never\n";
 
 static int parse_size(const char *flag, const char *s, int64_t *ret)
 {
@@ -357,8 +357,10 @@ static int one_option(run_opts *o, int c, const char *arg, berth_error **err)
         case OPT_PULL:
                 if (!streq(arg, "missing") && !streq(arg, "never") && !streq(arg, "always"))
                         r = usage_error("run", "invalid --pull: %s (missing, always or never)", arg);
-                else if (streq(arg, "always"))
-                        r = usage_error("run", "--pull always: no registry client in this build");
+                else {
+                        free(o->pull);
+                        o->pull = xstrdup(arg);
+                }
                 break;
         default:
                 return -EINVAL;
