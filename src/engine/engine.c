@@ -338,6 +338,11 @@ int engine_db_set_state(db *d, const char *id, const char *state, berth_error **
         return engine_db_exec_bind(d, "UPDATE containers SET state = ?1 WHERE id = ?2", err, 2, NULL, texts);
 }
 
+char *engine_cgroup_path(const char *id)
+{
+        return xasprintf("/berth-%s", id);
+}
+
 char *engine_ctr_dir(const char *root, const char *id)
 {
         return xasprintf("%s/containers/%s", root, id);

@@ -19,11 +19,6 @@
 #include "runtime/caps.h"
 #include "runtime/seccomp.h"
 
-char *engine_cgroup_path(const char *id)
-{
-        return xasprintf("/berth-%s", id);
-}
-
 static void env_set(json_t *env, const char *kv)
 {
         size_t klen = strcspn(kv, "=");
