@@ -40,7 +40,7 @@ static char *random_name(void)
         return xasprintf("%s_%s_%02x", adj[r[0] % ELEMENTSOF(adj)], noun[r[1] % ELEMENTSOF(noun)], r[2]);
 }
 
-static bool name_valid(const char *n)
+bool engine_name_valid(const char *n)
 {
         const char *ok = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
 
@@ -82,7 +82,7 @@ int engine_volume_source(const char *root, const char *id, const char *spec, cha
         } else if (f[0][0] == '/') {
                 *ret_src = fs_path_normalize(f[0]);
         } else {
-                if (!name_valid(f[0]))
+                if (!engine_name_valid(f[0]))
                         return berth_error_set(err, 0, "invalid volume name %s in %s", f[0], spec);
                 if (!root)
                         return berth_error_set(err, 0, "invalid volume specification: %s", spec);
@@ -190,7 +190,7 @@ int engine_create(engine *e, const char *image, const run_opts *in, char **ret_i
         run_opts o;
         int r;
 
-        if (in->name && !name_valid(in->name))
+        if (in->name && !engine_name_valid(in->name))
                 return berth_error_set(
                         err, 0, "invalid container name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                         in->name);

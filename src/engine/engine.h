@@ -137,6 +137,29 @@ int engine_exec(engine *e, const char *what, char **args, const run_opts *o, int
  * caller's and the container's output goes there as well as to the log. */
 int engine_monitor_main(const char *root, const char *runroot, const char *id, int status_fd, bool attach);
 
+/* stats: one sample of the container's cgroup (running false: no numbers). */
+#include "runtime/cgroup.h"
+typedef struct engine_stats_sample {
+        char id[65], name[129];
+        bool running;
+        uint64_t taken_ns; /* CLOCK_MONOTONIC */
+        cgroup_stats s;
+} engine_stats_sample;
+int engine_stats(engine *e, const char *what, engine_stats_sample *ret, berth_error **err);
+/* Host pids of the container's processes. */
+int engine_top(engine *e, const char *what, pid_t **ret, size_t *ret_n, berth_error **err);
+int engine_rename(engine *e, const char *what, const char *name, berth_error **err);
+/* Remove every container that is not running; their ids appended to ret_removed. */
+int engine_prune(engine *e, char ***ret_removed, berth_error **err);
+bool engine_name_valid(const char *name);
+
+/* Volumes: ROOT/volumes/<name>/_data. rm refuses a volume a container names, unless force. */
+int engine_volume_create(engine *e, const char *name, berth_error **err);
+int engine_volume_list(engine *e, char ***ret, berth_error **err);
+int engine_volume_inspect(engine *e, const char *name, json_t **ret, berth_error **err);
+int engine_volume_remove(engine *e, const char *name, bool force, berth_error **err);
+int engine_volume_prune(engine *e, char ***ret_removed, berth_error **err);
+
 /* Time helpers: now in Unix ns, RFC 3339 with nanoseconds (UTC). */
 int64_t engine_now(void);
 char *engine_time_format(int64_t ns);

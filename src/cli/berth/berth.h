@@ -70,6 +70,18 @@ int verb_image_umount(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_system(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_version(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 
+/* Flags of a simple verb (letter >= 128: long only); parse_flags returns optind, 0 after --help,
+ * <0 after a usage error; on() gets each flag. */
+typedef struct flag {
+        const char *name;
+        int letter;
+        bool arg;
+        const char *help;
+} flag;
+int parse_flags(const char *verb, const char *usage, const char *summary, const flag *flags, int argc,
+                char **argv, int min_args, void (*on)(int letter, const char *arg, void *ud), void *ud);
+void no_flags(int letter, const char *arg, void *ud);
+
 /* Container verbs. */
 int verb_run(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_create(berth_ctx *ctx, int argc, char **argv, berth_error **err);
@@ -85,6 +97,11 @@ int verb_wait(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_exec(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_pause(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_unpause(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_stats(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_top(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_rename(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_container(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_volume(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 /* Registry verbs (pull.c, login.c). */
 struct registry_options;
 int registry_flag(struct registry_options *o, int c, const char *arg);

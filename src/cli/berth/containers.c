@@ -14,17 +14,8 @@
 #include "engine/engine.h"
 #include "runtime/container.h"
 
-/* Flags of a simple verb: letters with their long names; returns optind, 0 after --help, <0 error. */
-typedef struct flag {
-        const char *name;
-        int letter;
-        bool arg;
-        const char *help;
-} flag;
-
-static int parse_flags(const char *verb, const char *usage, const char *summary, const flag *flags, int argc,
-                       char **argv, int min_args, void (*on)(int letter, const char *arg, void *ud),
-                       void *ud)
+int parse_flags(const char *verb, const char *usage, const char *summary, const flag *flags, int argc,
+                char **argv, int min_args, void (*on)(int letter, const char *arg, void *ud), void *ud)
 {
         struct option opts[32] = {0};
         char shorts[64] = "+", help[2048] = "";
@@ -61,7 +52,7 @@ static int parse_flags(const char *verb, const char *usage, const char *summary,
         return optind;
 }
 
-static void no_flags(int letter, const char *arg, void *ud)
+void no_flags(int letter, const char *arg, void *ud)
 {
 }
 

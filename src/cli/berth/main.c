@@ -22,6 +22,11 @@ static const berth_verb verbs[] = {
         {"exec", "Run a command in a running container", verb_exec},
         {"pause", "Pause all processes within containers", verb_pause},
         {"unpause", "Unpause all processes within containers", verb_unpause},
+        {"stats", "Display a live stream of container resource usage statistics", verb_stats},
+        {"top", "Display the running processes of a container", verb_top},
+        {"rename", "Rename a container", verb_rename},
+        {"container", "Manage containers (ls, prune and the container verbs)", verb_container},
+        {"volume", "Manage volumes (create, ls, inspect, rm, prune)", verb_volume},
         /* images */
         {"images", "List images", verb_images},
         {"image", "Manage images (ls, inspect, history, tag, rm, prune, load, save, import, mount, umount)",

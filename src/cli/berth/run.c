@@ -92,14 +92,14 @@ static const char run_options[] =
         "      --network none|host    Network (default none)\n"
         "      --pull POLICY          missing (default), always or never\n";
 
-static int parse_size(const char *flag, const char *s, int64_t *ret)
+static int parse_size(const char *flagname, const char *s, int64_t *ret)
 {
         char *end;
         double v = strtod(s, &end);
         int64_t mult = 1;
 
         if (end == s || v < 0)
-                return usage_error("run", "invalid size for %s: %s", flag, s);
+                return usage_error("run", "invalid size for %s: %s", flagname, s);
         switch (*end) {
         case 'b':
         case 'B':
@@ -118,21 +118,21 @@ static int parse_size(const char *flag, const char *s, int64_t *ret)
                 mult = 1024LL * 1024 * 1024;
                 break;
         default:
-                return usage_error("run", "invalid size for %s: %s", flag, s);
+                return usage_error("run", "invalid size for %s: %s", flagname, s);
         }
         if (*end && end[1] && !((end[1] == 'b' || end[1] == 'B') && !end[2]))
-                return usage_error("run", "invalid size for %s: %s", flag, s);
+                return usage_error("run", "invalid size for %s: %s", flagname, s);
         *ret = (int64_t)(v * (double)mult);
         return 0;
 }
 
-static int parse_int(const char *flag, const char *s, int64_t *ret)
+static int parse_int(const char *flagname, const char *s, int64_t *ret)
 {
         char *end;
         long long v = strtoll(s, &end, 10);
 
         if (end == s || *end)
-                return usage_error("run", "invalid value for %s: %s", flag, s);
+                return usage_error("run", "invalid value for %s: %s", flagname, s);
         *ret = v;
         return 0;
 }
@@ -429,7 +429,7 @@ static int run_parse(const char *verb, int argc, char **argv, run_opts *o, int *
                         return 1;
                 }
                 if (c == '?' || c == ':')
-                        return usage_error(verb, "unknown flag or missing value: %s", argv[optind - 1]);
+                        return usage_error(verb, "unknown flagname or missing value: %s", argv[optind - 1]);
                 r = one_option(o, c, optarg, err);
                 if (r < 0)
                         return r;
