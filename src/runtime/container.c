@@ -439,6 +439,14 @@ int runtime_delete(const char *root, const char *id, bool force, berth_error **e
                 /* A create killed before it wrote its state leaves only the directory. */
                 if (force && runtime_check_id(id, NULL) == 0 && access(dir, F_OK) == 0)
                         return fs_rm_rf(dir, err);
+                /* runc: --force of a container that is gone is done (containerd's shim relies on it) */
+                if (force && runtime_check_id(id, NULL) == 0 && access(dir, F_OK) < 0 && errno == ENOENT) {
+                        if (err) {
+                                berth_error_free(*err);
+                                *err = NULL;
+                        }
+                        return 0;
+                }
                 return -1;
         }
         lock = state_lock(st->dir, err);
