@@ -135,13 +135,13 @@ static int check_blkio(cgroup *cg, const oci_blockio *b, berth_error **err)
 
         if (h < 0 || unified(cg, h))
                 return h < 0 ? h : 0;
-        if (b->weight.set && !cgroup_has_file(cg, h, "blkio.weight") &&
+        if ((b->weight.set && b->weight.value) && !cgroup_has_file(cg, h, "blkio.weight") &&
             !cgroup_has_file(cg, h, "blkio.bfq.weight"))
                 return berth_error_set(err, ENOTSUP,
                                        "cgroup %s: linux.resources.blockIO.weight: neither blkio.weight nor "
                                        "blkio.bfq.weight exists (no CFQ or BFQ scheduler)",
                                        cg->path);
-        if (b->leaf_weight.set && !cgroup_has_file(cg, h, "blkio.leaf_weight"))
+        if ((b->leaf_weight.set && b->leaf_weight.value) && !cgroup_has_file(cg, h, "blkio.leaf_weight"))
                 return berth_error_set(err, ENOTSUP,
                                        "cgroup %s: linux.resources.blockIO.leafWeight: no blkio.leaf_weight",
                                        cg->path);
@@ -327,10 +327,10 @@ static int apply_blkio_weights(cgroup *cg, int h, const oci_blockio *b, berth_er
         bool cfq = cgroup_has_file(cg, h, "blkio.weight");
         int r;
 
-        if (b->weight.set && (r = write_i64(cg, h, cfq ? "blkio.weight" : "blkio.bfq.weight",
+        if ((b->weight.set && b->weight.value) && (r = write_i64(cg, h, cfq ? "blkio.weight" : "blkio.bfq.weight",
                                             (int64_t)b->weight.value, err)) < 0)
                 return r;
-        if (b->leaf_weight.set &&
+        if ((b->leaf_weight.set && b->leaf_weight.value) &&
             (r = write_i64(cg, h, "blkio.leaf_weight", (int64_t)b->leaf_weight.value, err)) < 0)
                 return r;
         for (size_t i = 0; i < b->n_weight_devices; i++) {

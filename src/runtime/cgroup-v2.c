@@ -92,7 +92,7 @@ int cgroup_v2_check(cgroup *cg, int h, const oci_resources *res, berth_error **e
                         "cgroup %s: linux.resources.cpu.realtimePeriod/realtimeRuntime: cgroup v2 "
                         "has no realtime group scheduling",
                         cg->path);
-        if (res->block_io && res->block_io->leaf_weight.set)
+        if (res->block_io && res->block_io->leaf_weight.set && res->block_io->leaf_weight.value)
                 return berth_error_set(err, ENOTSUP,
                                        "cgroup %s: linux.resources.blockIO.leafWeight: not in cgroup v2",
                                        cg->path);
