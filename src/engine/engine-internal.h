@@ -33,3 +33,6 @@ int engine_volume_source(const char *root, const char *id, const char *spec, cha
 
 /* Remove a container's files, its row, and with volumes its anonymous volumes. */
 void engine_remove_files(db *d, const char *root, const char *id, json_t *opts, bool volumes);
+
+/* Receive one fd sent with SCM_RIGHTS (a pty master); negative errno on failure. */
+int engine_recv_fd(int sock);

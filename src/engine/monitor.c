@@ -50,7 +50,7 @@ static void status_say(int fd, const char *fmt, ...)
                 fs_write_all(fd, s, strlen(s));
 }
 
-static int recv_fd(int sock)
+int engine_recv_fd(int sock)
 {
         char data, buf[CMSG_SPACE(sizeof(int))] = {0};
         struct iovec iov = {.iov_base = &data, .iov_len = 1};
@@ -144,7 +144,7 @@ static int setup_and_start(mon *m, berth_error **err)
                         return berth_error_set(err, errno, "socketpair");
                 r = create_container(m, devnull, devnull, devnull, sv[1], &st, err);
                 if (r >= 0) {
-                        m->master = recv_fd(sv[0]);
+                        m->master = engine_recv_fd(sv[0]);
                         if (m->master < 0)
                                 r = berth_error_set(err, 0, "receive the container's pty");
                 }

@@ -1,7 +1,12 @@
 /* inspect (Docker's JSON shape), logs (the json-file log read back), exec. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -230,6 +235,59 @@ int engine_logs(engine *e, const char *what, const logs_opts *o, berth_error **e
         return 0;
 }
 
+/* exec -t: a child receives the pty master on a console socket and relays it to our terminal
+ * while the runtime waits for the process. */
+static void relay_pty(int listen_fd)
+{
+        int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        int master = conn >= 0 ? engine_recv_fd(conn) : -1;
+        struct winsize ws;
+        char buf[8192];
+
+        if (master < 0)
+                _exit(1);
+        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+                ioctl(master, TIOCSWINSZ, &ws);
+        struct pollfd p[2] = {{.fd = master, .events = POLLIN}, {.fd = STDIN_FILENO, .events = POLLIN}};
+        for (;;) {
+                if (poll(p, 2, -1) < 0)
+                        continue;
+                if (p[0].revents) {
+                        ssize_t n = read(master, buf, sizeof(buf));
+                        if (n <= 0)
+                                _exit(0);
+                        fs_write_all(STDOUT_FILENO, buf, (size_t)n);
+                }
+                if (p[1].revents) {
+                        ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+                        if (n <= 0)
+                                p[1].fd = -1;
+                        else
+                                fs_write_all(master, buf, (size_t)n);
+                }
+        }
+}
+
+static int console_listen(engine *e, char **ret_path, berth_error **err)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        _cleanup_free_ char *path = xasprintf("%s/exec-%d.sock", e->runroot, (int)getpid());
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return berth_error_set(err, 0, "console socket path too long: %s", path);
+        strcpy(sa.sun_path, path);
+        unlink(path);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+                int r = berth_error_set(err, errno, "console socket %s", path);
+                if (fd >= 0)
+                        close(fd);
+                return r;
+        }
+        *ret_path = TAKE_PTR(path);
+        return fd;
+}
+
 int engine_exec(engine *e, const char *what, char **args, const run_opts *o, int *ret_status,
                 berth_error **err)
 {
@@ -249,5 +307,21 @@ int engine_exec(engine *e, const char *what, char **args, const run_opts *o, int
                 .user = o->user,
                 .caps = o->privileged ? o->cap_add : NULL,
         };
-        return runtime_exec(e->runtime_root, c->id, &x, ret_status, err);
+        if (!o->tty || o->detach)
+                return runtime_exec(e->runtime_root, c->id, &x, ret_status, err);
+        _cleanup_free_ char *sock = NULL;
+        int lfd = console_listen(e, &sock, err);
+        if (lfd < 0)
+                return lfd;
+        pid_t relay = fork();
+        if (relay == 0)
+                relay_pty(lfd);
+        close(lfd);
+        x.console_socket = sock;
+        r = runtime_exec(e->runtime_root, c->id, &x, ret_status, err);
+        if (r < 0)
+                kill(relay, SIGKILL);
+        waitpid(relay, NULL, 0);
+        unlink(sock);
+        return r;
 }

@@ -67,3 +67,17 @@ start_it() {
         wait_for screen_has 'still-here' || fail "$(screen)"
         [ "$(berth inspect -f '{{.State.Status}}' tty)" = running ]
 }
+
+@test "exec -it: a second shell on its own pty in a running container" {
+        berth run -d --name ex busybox sleep 1000 >/dev/null
+        tmux new-session -d -s "$SESSION" -x 100 -y 30 \
+                "'$BERTH_BIN' --root '$ROOT' --runroot '$RUNROOT' exec -it ex sh; echo EXIT=\$?; sleep 60"
+        wait_for screen_has '/ #'
+        tmux send-keys -t "$SESSION" 'tty; stty size; exit 3' Enter
+        wait_for screen_has 'EXIT=3' || fail "$(screen)"
+        screen_has '/dev/pts/0'
+        screen_has '30 100'
+        [ "$(echo piped | berth exec -i ex cat)" = piped ]
+        berth rm -f ex
+        [ -z "$(ls "$RUNROOT" | grep exec- || true)" ]
+}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -570,9 +571,18 @@ int verb_exec(berth_ctx *ctx, int argc, char **argv, berth_error **err)
                 run_opts_clear(&f.o);
                 return first;
         }
+        struct termios saved;
+        bool raw = false;
+        if (f.o.tty && !f.o.detach && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
+                struct termios t = saved;
+                cfmakeraw(&t);
+                raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
+        }
         r = berth_open_engine(ctx, err);
         if (r >= 0)
                 r = engine_exec(ctx->engine, argv[first], argv + first + 1, &f.o, &status, err);
+        if (raw)
+                tcsetattr(STDIN_FILENO, TCSANOW, &saved);
         run_opts_clear(&f.o);
         if (r < 0) {
                 _cleanup_free_ char *t = berth_error_text(*err);
