@@ -36,3 +36,6 @@ void engine_remove_files(db *d, const char *root, const char *id, json_t *opts, 
 
 /* Receive one fd sent with SCM_RIGHTS (a pty master); negative errno on failure. */
 int engine_recv_fd(int sock);
+
+/* linux.resources of o into lx (the "linux" object), as config.json has them. */
+void engine_spec_resources(const run_opts *o, json_t *lx);

@@ -148,6 +148,10 @@ typedef struct engine_stats_sample {
 int engine_stats(engine *e, const char *what, engine_stats_sample *ret, berth_error **err);
 /* Host pids of the container's processes. */
 int engine_top(engine *e, const char *what, pid_t **ret, size_t *ret_n, berth_error **err);
+/* Change limits of a container (running or not): the non-zero fields of u replace the container's
+ * (memory, memory_swap, memory_reservation, pids_limit, cpus, cpu_shares, cpu_quota, cpu_period,
+ * cpuset_cpus, cpuset_mems, restart). */
+int engine_update(engine *e, const char *what, const run_opts *u, berth_error **err);
 int engine_rename(engine *e, const char *what, const char *name, berth_error **err);
 /* Remove every container that is not running; their ids appended to ret_removed. */
 int engine_prune(engine *e, char ***ret_removed, berth_error **err);

@@ -190,3 +190,53 @@ int engine_volume_prune(engine *e, char ***ret_removed, berth_error **err)
         }
         return r;
 }
+
+int engine_update(engine *e, const char *what, const run_opts *u, berth_error **err)
+{
+        _cleanup_ctr_record_ ctr_record *c = NULL;
+        _cleanup_json_ json_t *lx = json_object(), *j = NULL;
+        run_opts o;
+        int r = engine_lookup(e, what, &c, err);
+
+        if (r < 0)
+                return r;
+        run_opts_from_json(c->opts, &o, NULL);
+#define TAKE_NUM(f)                                                                                         \
+        if (u->f)                                                                                           \
+                o.f = u->f;
+        TAKE_NUM(memory)
+        TAKE_NUM(memory_swap)
+        TAKE_NUM(memory_reservation)
+        TAKE_NUM(pids_limit)
+        TAKE_NUM(cpus)
+        TAKE_NUM(cpu_shares)
+        TAKE_NUM(cpu_quota)
+        TAKE_NUM(cpu_period)
+#undef TAKE_NUM
+        if (u->cpuset_cpus) {
+                free(o.cpuset_cpus);
+                o.cpuset_cpus = xstrdup(u->cpuset_cpus);
+        }
+        if (u->cpuset_mems) {
+                free(o.cpuset_mems);
+                o.cpuset_mems = xstrdup(u->cpuset_mems);
+        }
+        if (u->restart) {
+                free(o.restart);
+                o.restart = streq(u->restart, "no") ? NULL : xstrdup(u->restart);
+        }
+        engine_spec_resources(&o, lx);
+        json_object_del(json_object_get(lx, "resources"), "devices");
+        if (running(c))
+                r = runtime_update(e->runtime_root, c->id, json_object_get(lx, "resources"), err);
+        if (r >= 0) {
+                j = run_opts_to_json(&o);
+                json_object_set(j, "storage_driver", json_object_get(c->opts, "storage_driver"));
+                _cleanup_free_ char *text = jsonh_dump(j, false);
+                const char *const texts[] = {text, c->id};
+                r = engine_db_exec_bind(e->db, "UPDATE containers SET opts = ?1 WHERE id = ?2", err, 2, NULL,
+                                        texts);
+        }
+        run_opts_clear(&o);
+        return r;
+}

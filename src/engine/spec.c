@@ -295,7 +295,7 @@ static int add_mounts(const ctr_record *c, const run_opts *o, const char *ctr_di
         return 0;
 }
 
-static void set_resources(const run_opts *o, json_t *lx)
+void engine_spec_resources(const run_opts *o, json_t *lx)
 {
         json_t *res = json_object_get(lx, "resources");
         json_t *mem = json_object(), *cpu = json_object();
@@ -479,7 +479,7 @@ int engine_spec_build(const ctr_record *c, const run_opts *o, const char *ctr_di
         json_object_set_new(spec, "hostname", json_string(hostname));
         json_object_set_new(spec, "root", json_pack("{s:s,s:b}", "path", rootfs, "readonly", o->read_only));
         json_object_set_new(lx, "cgroupsPath", json_string(cg));
-        set_resources(o, lx);
+        engine_spec_resources(o, lx);
         if (o->network && streq(o->network, "host")) {
                 json_t *ns = json_object_get(lx, "namespaces"), *n;
                 size_t i;

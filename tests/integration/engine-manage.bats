@@ -77,3 +77,16 @@ teardown() { engine_teardown; }
         run berth volume create 'bad/name'
         [ "$status" -eq 125 ]
 }
+
+@test "update changes the limits of a running container in its cgroup files" {
+        id=$(berth run -d --memory 64m busybox sleep 1000)
+        berth update --memory 128m --pids-limit 33 --cpus 1.5 "$id"
+        [ "$(cat /sys/fs/cgroup/memory/berth-$id/memory.limit_in_bytes)" = 134217728 ]
+        [ "$(cat /sys/fs/cgroup/pids/berth-$id/pids.max)" = 33 ]
+        [ "$(cat /sys/fs/cgroup/cpu/berth-$id/cpu.cfs_quota_us)" = 150000 ]
+        [ "$(berth inspect -f '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}' "$id")" = "134217728 33" ]
+        run berth update --memory lots "$id"
+        [ "$status" -eq 125 ] && [[ "$output" == "berth: update: invalid size for --memory: lots"* ]] || fail "$output"
+        [ "$(cat /sys/fs/cgroup/memory/berth-$id/memory.limit_in_bytes)" = 134217728 ]
+        berth rm -f "$id"
+}

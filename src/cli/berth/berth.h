@@ -82,6 +82,9 @@ int parse_flags(const char *verb, const char *usage, const char *summary, const 
                 char **argv, int min_args, void (*on)(int letter, const char *arg, void *ud), void *ud);
 void no_flags(int letter, const char *arg, void *ud);
 
+/* "64m", "1g", "512k", "100" (bytes) for flagname; a usage error otherwise. */
+int parse_size(const char *verb, const char *flagname, const char *s, int64_t *ret);
+
 /* Container verbs. */
 int verb_run(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_create(berth_ctx *ctx, int argc, char **argv, berth_error **err);
@@ -100,6 +103,7 @@ int verb_unpause(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_stats(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_top(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_rename(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_update(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_container(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_volume(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 /* Registry verbs (pull.c, login.c). */

@@ -361,3 +361,93 @@ int verb_volume(berth_ctx *ctx, int argc, char **argv, berth_error **err)
         }
         return usage_error("volume", "unknown command: %s", sub);
 }
+
+typedef struct update_flags {
+        run_opts u;
+        bool bad;
+} update_flags;
+
+static void on_update(int letter, const char *arg, void *ud)
+{
+        update_flags *f = ud;
+        char *end = NULL;
+        int64_t n = 0;
+
+        switch (letter) {
+        case 'm':
+                f->bad |= parse_size("update", "--memory", arg, &f->u.memory) < 0;
+                break;
+        case 1001:
+                if (streq(arg, "-1"))
+                        f->u.memory_swap = -1;
+                else
+                        f->bad |= parse_size("update", "--memory-swap", arg, &f->u.memory_swap) < 0;
+                break;
+        case 1002:
+                f->bad |= parse_size("update", "--memory-reservation", arg, &f->u.memory_reservation) < 0;
+                break;
+        case 1003:
+                f->u.cpus = strtod(arg, &end);
+                f->bad |= end == arg || *end || f->u.cpus <= 0;
+                break;
+        case 'c':
+        case 1004:
+        case 1005:
+        case 1006:
+                n = strtoll(arg, &end, 10);
+                f->bad |= end == arg || *end;
+                if (letter == 'c')
+                        f->u.cpu_shares = (uint64_t)n;
+                else if (letter == 1004)
+                        f->u.cpu_quota = n;
+                else if (letter == 1005)
+                        f->u.cpu_period = (uint64_t)n;
+                else
+                        f->u.pids_limit = n;
+                break;
+        case 1007:
+                f->u.cpuset_cpus = xstrdup(arg);
+                break;
+        case 1008:
+                f->u.cpuset_mems = xstrdup(arg);
+                break;
+        case 1009:
+                f->u.restart = xstrdup(arg);
+                break;
+        }
+}
+
+int verb_update(berth_ctx *ctx, int argc, char **argv, berth_error **err)
+{
+        static const flag flags[] = {{"memory", 'm', true, "Memory limit"},
+                                     {"memory-swap", 1001, true, "Memory plus swap (-1: unlimited)"},
+                                     {"memory-reservation", 1002, true, "Memory soft limit"},
+                                     {"cpus", 1003, true, "Number of CPUs"},
+                                     {"cpu-shares", 'c', true, "CPU shares"},
+                                     {"cpu-quota", 1004, true, "CFS quota"},
+                                     {"cpu-period", 1005, true, "CFS period"},
+                                     {"pids-limit", 1006, true, "Process limit"},
+                                     {"cpuset-cpus", 1007, true, "CPUs allowed"},
+                                     {"cpuset-mems", 1008, true, "Memory nodes allowed"},
+                                     {"restart", 1009, true, "Restart policy"},
+                                     {}};
+        update_flags f = {0};
+        int first = parse_flags("update", "update [OPTIONS] CONTAINER...", "Update the limits of containers",
+                                flags, argc, argv, 1, on_update, &f);
+        int r = first;
+
+        if (first > 0 && f.bad)
+                r = -EINVAL; /* parse_size said why */
+        if (r > 0 && f.u.restart && !streq(f.u.restart, "no") && !streq(f.u.restart, "always") &&
+            !streq(f.u.restart, "unless-stopped") && strncmp(f.u.restart, "on-failure", 10) != 0)
+                r = usage_error("update", "invalid restart policy: %s", f.u.restart);
+        if (r > 0)
+                r = berth_open_engine(ctx, err);
+        for (int i = first; r >= 0 && first > 0 && i < argc; i++) {
+                r = engine_update(ctx->engine, argv[i], &f.u, err);
+                if (r >= 0)
+                        printf("%s\n", argv[i]);
+        }
+        run_opts_clear(&f.u);
+        return r < 0 ? r : 0;
+}

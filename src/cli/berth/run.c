@@ -92,14 +92,14 @@ static const char run_options[] =
         "      --network none|host    Network (default none)\n"
         "      --pull POLICY          missing (default), always or never\n";
 
-static int parse_size(const char *flagname, const char *s, int64_t *ret)
+int parse_size(const char *verb, const char *flagname, const char *s, int64_t *ret)
 {
         char *end;
         double v = strtod(s, &end);
         int64_t mult = 1;
 
         if (end == s || v < 0)
-                return usage_error("run", "invalid size for %s: %s", flagname, s);
+                return usage_error(verb, "invalid size for %s: %s", flagname, s);
         switch (*end) {
         case 'b':
         case 'B':
@@ -118,10 +118,10 @@ static int parse_size(const char *flagname, const char *s, int64_t *ret)
                 mult = 1024LL * 1024 * 1024;
                 break;
         default:
-                return usage_error("run", "invalid size for %s: %s", flagname, s);
+                return usage_error(verb, "invalid size for %s: %s", flagname, s);
         }
         if (*end && end[1] && !((end[1] == 'b' || end[1] == 'B') && !end[2]))
-                return usage_error("run", "invalid size for %s: %s", flagname, s);
+                return usage_error(verb, "invalid size for %s: %s", flagname, s);
         *ret = (int64_t)(v * (double)mult);
         return 0;
 }
@@ -183,7 +183,7 @@ static int security_opt(run_opts *o, const char *s)
 static int log_opt(run_opts *o, const char *s)
 {
         if (strncmp(s, "max-size=", 9) == 0)
-                return parse_size("--log-opt max-size", s + 9, &o->log_max_size);
+                return parse_size("run", "--log-opt max-size", s + 9, &o->log_max_size);
         if (strncmp(s, "max-file=", 9) == 0) {
                 int64_t n = 0;
                 if (parse_int("--log-opt max-file", s + 9, &n) < 0 || n < 1)
@@ -253,16 +253,16 @@ static int one_option(run_opts *o, int c, const char *arg, berth_error **err)
                 strv_push(&o->volumes, arg);
                 break;
         case OPT_MEMORY:
-                r = parse_size("--memory", arg, &o->memory);
+                r = parse_size("run", "--memory", arg, &o->memory);
                 break;
         case OPT_MEMORY_SWAP:
                 if (streq(arg, "-1"))
                         o->memory_swap = -1;
                 else
-                        r = parse_size("--memory-swap", arg, &o->memory_swap);
+                        r = parse_size("run", "--memory-swap", arg, &o->memory_swap);
                 break;
         case OPT_MEMORY_RES:
-                r = parse_size("--memory-reservation", arg, &o->memory_reservation);
+                r = parse_size("run", "--memory-reservation", arg, &o->memory_reservation);
                 break;
         case OPT_OOM_KILL_DISABLE:
                 o->oom_kill_disable = true;
@@ -315,7 +315,7 @@ static int one_option(run_opts *o, int c, const char *arg, berth_error **err)
                 strv_push(&o->sysctls, arg);
                 break;
         case OPT_SHM_SIZE:
-                r = parse_size("--shm-size", arg, &o->shm_size);
+                r = parse_size("run", "--shm-size", arg, &o->shm_size);
                 break;
         case OPT_STOP_SIGNAL:
                 if (runtime_signal_from_name(arg) < 0)
