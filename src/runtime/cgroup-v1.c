@@ -327,8 +327,9 @@ static int apply_blkio_weights(cgroup *cg, int h, const oci_blockio *b, berth_er
         bool cfq = cgroup_has_file(cg, h, "blkio.weight");
         int r;
 
-        if ((b->weight.set && b->weight.value) && (r = write_i64(cg, h, cfq ? "blkio.weight" : "blkio.bfq.weight",
-                                            (int64_t)b->weight.value, err)) < 0)
+        if ((b->weight.set && b->weight.value) &&
+            (r = write_i64(cg, h, cfq ? "blkio.weight" : "blkio.bfq.weight", (int64_t)b->weight.value,
+                           err)) < 0)
                 return r;
         if ((b->leaf_weight.set && b->leaf_weight.value) &&
             (r = write_i64(cg, h, "blkio.leaf_weight", (int64_t)b->leaf_weight.value, err)) < 0)
