@@ -39,3 +39,6 @@ int engine_recv_fd(int sock);
 
 /* linux.resources of o into lx (the "linux" object), as config.json has them. */
 void engine_spec_resources(const run_opts *o, json_t *lx);
+
+/* Mount the container's layers at DIR/merged unless they are mounted already. */
+int engine_mount_rootfs(engine *e, const ctr_record *c, const char *dir, berth_error **err);

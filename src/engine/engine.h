@@ -152,6 +152,9 @@ int engine_top(engine *e, const char *what, pid_t **ret, size_t *ret_n, berth_er
  * (memory, memory_swap, memory_reservation, pids_limit, cpus, cpu_shares, cpu_quota, cpu_period,
  * cpuset_cpus, cpuset_mems, restart). */
 int engine_update(engine *e, const char *what, const run_opts *u, berth_error **err);
+/* Copy src to dst (to_container: host src to the container's dst, else the other way). */
+int engine_cp(engine *e, const char *what, const char *src, const char *dst, bool to_container,
+              berth_error **err);
 int engine_rename(engine *e, const char *what, const char *name, berth_error **err);
 /* Remove every container that is not running; their ids appended to ret_removed. */
 int engine_prune(engine *e, char ***ret_removed, berth_error **err);

@@ -22,7 +22,7 @@ static bool is_running(const ctr_record *c)
         return streq(c->state, "running") || streq(c->state, "paused");
 }
 
-static int mount_rootfs(engine *e, const ctr_record *c, const char *dir, berth_error **err)
+int engine_mount_rootfs(engine *e, const ctr_record *c, const char *dir, berth_error **err)
 {
         _cleanup_image_record_ image_record *img = NULL;
         _cleanup_strv_free_ char **lowers = NULL;
@@ -118,7 +118,7 @@ int engine_start(engine *e, const char *what, start_io *io, berth_error **err)
         const char *const texts[] = {c->id};
         engine_db_exec_bind(e->db, "UPDATE containers SET restart_count = 0 WHERE id = ?1", NULL, 1, NULL,
                             texts);
-        r = mount_rootfs(e, c, dir, err);
+        r = engine_mount_rootfs(e, c, dir, err);
         if (r >= 0)
                 r = write_bundle(e, c, dir, err);
         if (r >= 0 && pipe2(p, O_CLOEXEC) < 0)

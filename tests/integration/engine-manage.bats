@@ -90,3 +90,32 @@ teardown() { engine_teardown; }
         [ "$(cat /sys/fs/cgroup/memory/berth-$id/memory.limit_in_bytes)" = 134217728 ]
         berth rm -f "$id"
 }
+
+@test "cp both ways, running or stopped, never through a container's symlink out of it" {
+        berth run -d --name c busybox sh -c 'mkdir -p /srv/d; echo inside > /srv/d/f; ln -s /etc /srv/etclink; ln -s / /srv/up; sleep 1000' >/dev/null
+        wait_for berth exec c test -L /srv/up
+        berth cp c:/srv/d "$TESTDIR/out"
+        [ "$(cat "$TESTDIR/out/f")" = inside ]
+        echo from-host > "$TESTDIR/h"
+        berth cp "$TESTDIR/h" c:/srv/d/
+        [ "$(berth exec c cat /srv/d/h)" = from-host ]
+        mkdir "$TESTDIR/tree" && echo t > "$TESTDIR/tree/x"
+        berth cp "$TESTDIR/tree" c:/srv/newtree
+        [ "$(berth exec c cat /srv/newtree/x)" = t ]
+        # a symlink inside is copied as a link, and a destination through one stays inside
+        berth cp c:/srv/etclink "$TESTDIR/link"
+        [ "$(readlink "$TESTDIR/link")" = /etc ]
+        berth cp "$TESTDIR/h" c:/srv/up/etc/berth-cp-escape
+        [ ! -e /etc/berth-cp-escape ]
+        [ "$(berth exec c cat /etc/berth-cp-escape)" = from-host ]
+        berth stop -t 0 c
+        berth cp "$TESTDIR/h" c:/stopped-copy
+        berth cp c:/stopped-copy "$TESTDIR/back"
+        [ "$(cat "$TESTDIR/back")" = from-host ]
+        ! grep -q "$TESTDIR/root/containers" /proc/self/mountinfo
+        run berth cp "$TESTDIR/h" "$TESTDIR/h2"
+        [ "$status" -eq 125 ]
+        run berth cp c:/no/such "$TESTDIR/x"
+        [ "$status" -eq 125 ] && [ "${#lines[@]}" -eq 1 ]
+        berth rm c
+}

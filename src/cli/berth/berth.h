@@ -104,6 +104,7 @@ int verb_stats(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_top(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_rename(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_update(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_cp(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_container(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_volume(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 /* Registry verbs (pull.c, login.c). */

@@ -25,6 +25,7 @@ static const berth_verb verbs[] = {
         {"stats", "Display a live stream of container resource usage statistics", verb_stats},
         {"top", "Display the running processes of a container", verb_top},
         {"rename", "Rename a container", verb_rename},
+        {"cp", "Copy files and folders between a container and the host", verb_cp},
         {"update", "Update the limits of one or more containers", verb_update},
         {"container", "Manage containers (ls, prune and the container verbs)", verb_container},
         {"volume", "Manage volumes (create, ls, inspect, rm, prune)", verb_volume},

@@ -451,3 +451,38 @@ int verb_update(berth_ctx *ctx, int argc, char **argv, berth_error **err)
         run_opts_clear(&f.u);
         return r < 0 ? r : 0;
 }
+
+/* "NAME:PATH" names a container path when the colon comes before any slash. */
+static bool ctr_path(const char *arg, char **ret_ctr, const char **ret_path)
+{
+        const char *colon = strchr(arg, ':'), *slash = strchr(arg, '/');
+
+        if (!colon || (slash && slash < colon) || colon == arg)
+                return false;
+        *ret_ctr = xstrndup(arg, (size_t)(colon - arg));
+        *ret_path = colon + 1;
+        return true;
+}
+
+int verb_cp(berth_ctx *ctx, int argc, char **argv, berth_error **err)
+{
+        int first = parse_flags("cp", "cp CONTAINER:SRC_PATH DEST_PATH | cp SRC_PATH CONTAINER:DEST_PATH",
+                                "Copy files and folders between a container and the host", NULL, argc, argv,
+                                2, no_flags, NULL);
+        _cleanup_free_ char *from = NULL, *to = NULL;
+        const char *fp, *tp;
+        int r;
+
+        if (first <= 0)
+                return first;
+        bool a = ctr_path(argv[first], &from, &fp), b = ctr_path(argv[first + 1], &to, &tp);
+        if (a == b)
+                return usage_error("cp", "exactly one of the two paths must be CONTAINER:PATH");
+        if ((a && !*fp) || (b && !*tp))
+                return usage_error("cp", "the container path must not be empty");
+        r = berth_open_engine(ctx, err);
+        if (r < 0)
+                return r;
+        return a ? engine_cp(ctx->engine, from, fp, argv[first + 1], false, err)
+                 : engine_cp(ctx->engine, to, argv[first], tp, true, err);
+}
