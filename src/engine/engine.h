@@ -40,10 +40,12 @@ typedef struct run_opts {
         char **labels;  /* KEY=VALUE */
         char **sysctls; /* KEY=VALUE */
         char **ulimits; /* NAME=SOFT[:HARD] */
-        char *network;  /* none (default) or host */
-        char *restart;  /* no (default), on-failure[:N], always, unless-stopped */
-        char *pull;     /* missing (default), always, never */
-        char *seccomp;  /* NULL: the default profile; "unconfined"; or a file */
+        char **devices; /* HOST[:CTR[:rwm]] */
+        char **group_add;
+        char *network; /* none (default) or host */
+        char *restart; /* no (default), on-failure[:N], always, unless-stopped */
+        char *pull;    /* missing (default), always, never */
+        char *seccomp; /* NULL: the default profile; "unconfined"; or a file */
         char *stop_signal;
         int stop_timeout; /* seconds, -1: default 10 */
         int64_t memory, memory_swap, memory_reservation, pids_limit, shm_size, cpu_quota;

@@ -10,8 +10,9 @@ void run_opts_clear(run_opts *o)
         char **strs[] = {&o->name,        &o->workdir,     &o->user,       &o->hostname,
                          &o->network,     &o->restart,     &o->pull,       &o->seccomp,
                          &o->stop_signal, &o->cpuset_cpus, &o->cpuset_mems};
-        char ***lists[] = {&o->env,     &o->entrypoint, &o->cmd,    &o->volumes, &o->tmpfs,
-                           &o->cap_add, &o->cap_drop,   &o->labels, &o->sysctls, &o->ulimits};
+        char ***lists[] = {&o->env,     &o->entrypoint, &o->cmd,      &o->volumes,
+                           &o->tmpfs,   &o->cap_add,    &o->cap_drop, &o->labels,
+                           &o->sysctls, &o->ulimits,    &o->devices,  &o->group_add};
 
         for (size_t i = 0; i < ELEMENTSOF(strs); i++)
                 free(*strs[i]);
@@ -26,7 +27,7 @@ void run_opts_clear(run_opts *o)
         X(workdir) X(user) X(hostname) X(network) X(restart) X(pull) X(seccomp) X(stop_signal) X(cpuset_cpus) X(cpuset_mems)
 #define LIST_FIELDS(X)                                                                                      \
         X(env)                                                                                              \
-        X(entrypoint) X(cmd) X(volumes) X(tmpfs) X(cap_add) X(cap_drop) X(labels) X(sysctls) X(ulimits)
+        X(entrypoint) X(cmd) X(volumes) X(tmpfs) X(cap_add) X(cap_drop) X(labels) X(sysctls) X(ulimits) X(devices) X(group_add)
 #define BOOL_FIELDS(X)                                                                                      \
         X(interactive)                                                                                      \
         X(tty) X(detach) X(rm) X(read_only) X(privileged) X(no_new_privs) X(init) X(oom_kill_disable)

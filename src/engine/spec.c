@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "basic/fs.h"
@@ -342,6 +344,25 @@ void engine_spec_resources(const run_opts *o, json_t *lx)
                 json_object_set_new(res, "devices", json_pack("[{s:b,s:s}]", "allow", 1, "access", "rwm"));
 }
 
+static void add_groups(const run_opts *o, const char *rootfs, json_t *user)
+{
+        _cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        json_t *extra = json_object_get(user, "additionalGids");
+
+        STRV_FOREACH (g, o->group_add) {
+                long gid;
+                if (etc_lookup(rootfd, "/etc/group", *g, &gid, NULL) < 0)
+                        gid = all_digits(*g) ? strtol(*g, NULL, 10) : -1;
+                if (gid < 0)
+                        continue;
+                if (!extra) {
+                        extra = json_array();
+                        json_object_set_new(user, "additionalGids", extra);
+                }
+                json_array_append_new(extra, json_integer(gid));
+        }
+}
+
 static int set_process(const ctr_record *c, const run_opts *o, const char *rootfs, json_t *proc,
                        berth_error **err)
 {
@@ -392,6 +413,7 @@ static int set_process(const ctr_record *c, const run_opts *o, const char *rootf
         r = resolve_user(rootfs, user, json_object_get(proc, "user"), err);
         if (r < 0)
                 return r;
+        add_groups(o, rootfs, json_object_get(proc, "user"));
         return 0;
 }
 
@@ -456,6 +478,41 @@ static int set_security(const run_opts *o, json_t *proc, json_t *lx, berth_error
         return 0;
 }
 
+/* --device HOST[:CTR[:PERMS]]: the node in linux.devices and allowed in the devices cgroup. */
+static int add_devices(const run_opts *o, json_t *lx, berth_error **err)
+{
+        json_t *devs = json_array(), *res = json_object_get(lx, "resources");
+
+        json_object_set_new(lx, "devices", devs);
+        STRV_FOREACH (d, o->devices) {
+                _cleanup_strv_free_ char **f = strv_split(*d, ":");
+                size_t n = strv_length(f);
+                struct stat st;
+                if (n == 0 || n > 3 || f[0][0] != '/')
+                        return berth_error_set(err, 0,
+                                               "--device %s: expected HOST[:CONTAINER[:PERMISSIONS]]", *d);
+                const char *perms = n == 3 ? f[2] : (n == 2 && f[1][0] != '/') ? f[1] : "rwm";
+                const char *path = n >= 2 && f[1][0] == '/' ? f[1] : f[0];
+                if (strspn(perms, "rwm") != strlen(perms) || !*perms)
+                        return berth_error_set(err, 0, "--device %s: bad permissions %s", *d, perms);
+                if (stat(f[0], &st) < 0)
+                        return berth_error_set(err, errno, "--device %s", f[0]);
+                if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+                        return berth_error_set(err, 0, "--device %s: not a device node", f[0]);
+                const char *type = S_ISCHR(st.st_mode) ? "c" : "b";
+                json_int_t maj = major(st.st_rdev), min = minor(st.st_rdev);
+                json_array_append_new(devs, json_pack("{s:s,s:s,s:I,s:I,s:i,s:i,s:i}", "path", path, "type",
+                                                      type, "major", maj, "minor", min, "fileMode",
+                                                      (int)(st.st_mode & 0777), "uid", 0, "gid", 0));
+                json_t *rules = json_object_get(res, "devices");
+                if (rules)
+                        json_array_append_new(rules,
+                                              json_pack("{s:b,s:s,s:I,s:I,s:s}", "allow", 1, "type", type,
+                                                        "major", maj, "minor", min, "access", perms));
+        }
+        return 0;
+}
+
 int engine_spec_build(const ctr_record *c, const run_opts *o, const char *ctr_dir, const char *rootfs,
                       json_t **ret, berth_error **err)
 {
@@ -489,6 +546,9 @@ int engine_spec_build(const ctr_record *c, const run_opts *o, const char *ctr_di
                                 break;
                         }
         }
+        r = add_devices(o, lx, err);
+        if (r < 0)
+                return r;
         if (o->sysctls) {
                 json_t *sc = json_object();
                 STRV_FOREACH (s, o->sysctls) {

@@ -320,3 +320,16 @@ teardown() { engine_teardown; }
         berth rm rs ra
         assert_nothing_left
 }
+
+@test "--device adds a host device node, allowed in the devices cgroup; --group-add" {
+        [ -c /dev/loop-control ] || skip "no /dev/loop-control on this host"
+        run berth run --rm busybox sh -c 'mknod /dev/lc c 10 237 && exec 3</dev/lc'
+        [ "$status" -ne 0 ] || fail "$output"
+        run berth run --rm --device /dev/loop-control:/dev/lc busybox sh -c 'ls -l /dev/lc; exec 3</dev/lc && echo opened'
+        [ "$status" -eq 0 ] && [[ "$output" == *"10, 237"* ]] && [ "${lines[-1]}" = opened ] || fail "$output"
+        run berth run --rm --device /dev/nosuch busybox true
+        [ "$status" -eq 125 ] && [[ "$output" == *"/dev/nosuch"* ]]
+        run berth run --rm --group-add daemon --group-add 1234 busybox id -G
+        [ "$output" = "0 1 1234" ] || fail "$output"
+        assert_nothing_left
+}

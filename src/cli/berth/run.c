@@ -49,6 +49,8 @@ enum {
         OPT_PULL,
         OPT_HOSTNAME,
         OPT_RESTART,
+        OPT_DEVICE,
+        OPT_GROUP_ADD,
 };
 
 static const char run_options[] =
@@ -84,6 +86,8 @@ static const char run_options[] =
         "      --privileged           All capabilities, all devices, no seccomp, no masked paths\n"
         "      --security-opt OPT     seccomp=unconfined|FILE, no-new-privileges\n"
         "      --sysctl KEY=VALUE     Namespaced kernel parameter\n"
+        "      --device HOST[:CTR[:rwm]]  Add a host device\n"
+        "      --group-add GROUP      Add a supplementary group (name or gid)\n"
         "      --shm-size SIZE        Size of /dev/shm (default 64m)\n"
         "      --stop-signal SIG      Signal to stop the container (default SIGTERM)\n"
         "      --stop-timeout SECS    Seconds before SIGKILL on stop (default 10)\n"
@@ -342,6 +346,12 @@ static int one_option(run_opts *o, int c, const char *arg, berth_error **err)
         case OPT_INIT:
                 o->init = true;
                 break;
+        case OPT_DEVICE:
+                strv_push(&o->devices, arg);
+                break;
+        case OPT_GROUP_ADD:
+                strv_push(&o->group_add, arg);
+                break;
         case OPT_RESTART: {
                 const char *num = arg + 11;
                 bool ok = streq(arg, "no") || streq(arg, "always") || streq(arg, "unless-stopped") ||
@@ -413,6 +423,8 @@ static int run_parse(const char *verb, int argc, char **argv, run_opts *o, int *
                 {"init", no_argument, NULL, OPT_INIT},
                 {"pull", required_argument, NULL, OPT_PULL},
                 {"restart", required_argument, NULL, OPT_RESTART},
+                {"device", required_argument, NULL, OPT_DEVICE},
+                {"group-add", required_argument, NULL, OPT_GROUP_ADD},
                 {"help", no_argument, NULL, 'H'},
                 {},
         };
