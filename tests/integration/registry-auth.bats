@@ -43,6 +43,18 @@ setup_file() {
     certificate: $d/tls/server.crt
     key: $d/tls/server.key"
         echo "$REG" >"$d/tls.reg"
+        # Mutual TLS: the same CA signs a client certificate, which the registry requires.
+        mkdir -p "$d/mtls"
+        openssl req -newkey rsa:2048 -nodes -keyout "$d/mtls/client.key" -out "$d/mtls/client.csr" \
+                -subj /CN=berth-client 2>/dev/null
+        openssl x509 -req -in "$d/mtls/client.csr" -CA "$d/tls/ca.crt" -CAkey "$d/tls/ca.key" \
+                -CAcreateserial -out "$d/mtls/client.cert" -days 2 2>/dev/null
+        REG_PORT= registry_start "$d/mtls" "  tls:
+    certificate: $d/tls/server.crt
+    key: $d/tls/server.key
+    clientcas:
+      - $d/tls/ca.crt"
+        echo "$REG" >"$d/mtls.reg"
 }
 
 teardown_file() {
@@ -50,6 +62,7 @@ teardown_file() {
         registry_stop "$d/basic"
         registry_stop "$d/token"
         registry_stop "$d/tls"
+        registry_stop "$d/mtls"
         [ -f "$d/token/server.pid" ] && kill "$(cat "$d/token/server.pid")" 2>/dev/null || true
 }
 
@@ -140,4 +153,21 @@ teardown() {
         cp "$BATS_FILE_TMPDIR/tls/ca.crt" "$BERTH_CERTS_D/$REG/ca.crt"
         run berth pull "$REG/busybox:latest"
         [ "$status" -eq 0 ] || fail "$output"
+}
+
+@test "mutual TLS: the client certificate and key from certs.d are presented" {
+        REG=$(cat "$BATS_FILE_TMPDIR/mtls.reg")
+        d=$BATS_FILE_TMPDIR
+        mkdir -p "$TESTDIR/skopeo-certs"
+        cp "$d/mtls/client.cert" "$d/mtls/client.key" "$TESTDIR/skopeo-certs/"
+        skopeo copy -q --dest-cert-dir "$TESTDIR/skopeo-certs" --dest-tls-verify=false \
+                "docker-archive:$(busybox_archive)" "docker://$REG/busybox:latest"
+        mkdir -p "$BERTH_CERTS_D/$REG"
+        cp "$d/tls/ca.crt" "$BERTH_CERTS_D/$REG/ca.crt"
+        run berth pull "$REG/busybox:latest"
+        [ "$status" -eq 125 ] && [ "${#lines[@]}" -eq 1 ] || fail "$output"
+        cp "$d/mtls/client.cert" "$d/mtls/client.key" "$BERTH_CERTS_D/$REG/"
+        run berth pull "$REG/busybox:latest"
+        [ "$status" -eq 0 ] || fail "$output"
+        [ "$(berth images -q | wc -l)" -eq 1 ]
 }
