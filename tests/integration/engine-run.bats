@@ -245,10 +245,13 @@ teardown() { engine_teardown; }
 }
 
 @test "50 run -d in parallel give 50 containers with unique names" {
+        local pids=()
         for i in $(seq 50); do
                 timeout 90 "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" run -d busybox sleep 1000 > "$TESTDIR/id.$i" 2>&1 &
+                pids+=($!)
         done
-        wait
+        # only our jobs: a bare `wait` also waits for bats' own BATS_TEST_TIMEOUT watchdog
+        wait "${pids[@]}"
         grep -L '^[0-9a-f]\{64\}$' "$TESTDIR"/id.* | xargs -r cat >&2
         [ "$(cat "$TESTDIR"/id.* | sort -u | grep -c '^[0-9a-f]\{64\}$')" -eq 50 ] || fail "$(cat "$TESTDIR"/id.*)"
         [ "$(berth ps -q | wc -l)" -eq 50 ]
