@@ -52,7 +52,8 @@ static void test_challenge_bad(void **state)
 
         (void)state;
         assert_true(registry_challenge_parse("Bearer service=\"x\"", &c, &err) < 0);
-        assert_non_null(strstr(berth_error_text(err), "without a realm"));
+        _cleanup_free_ char *text = berth_error_text(err);
+        assert_non_null(strstr(text, "without a realm"));
         assert_true(registry_challenge_parse("   ", &c, NULL) < 0);
         assert_null(c.scheme);
 }
