@@ -6,8 +6,8 @@
 #   build     meson + ninja in build/
 #   unit      meson test in build/ (cmocka cases counted one by one)
 #   bats      tests/integration/*.bats against build/'s berth-runtime
-#   asan      the same build with ASan+UBSan in build-asan/: unit tests and the bats runtime
-#             suite against the sanitized binary (skip: BERTH_SKIP_ASAN=1)
+#   asan      the same build with ASan+UBSan in build-asan/: unit tests and the bats runtime and
+#             engine suites against the sanitized binaries (skip: BERTH_SKIP_ASAN=1)
 #   format    clang-format --dry-run --Werror of src/ and tests/ (one count per file)
 #   fuzz      tests/fuzz/run.sh, BERTH_FUZZ_SECONDS (default 25) per target (skip: BERTH_SKIP_FUZZ=1)
 #   v2vm      cgroup v2 suites in a QEMU guest: tests/v2vm/run.sh and tests/v2vm/*/run.sh
@@ -171,8 +171,8 @@ if want asan && [ "${BERTH_SKIP_ASAN:-0}" != 1 ]; then
                 export ASAN_OPTIONS="detect_leaks=1:log_path=$reports/asan:abort_on_error=0"
                 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
                 run_unit build-asan asan-unit
-                run_bats asan-bats "$REPO/build-asan/src/cli/berth-runtime/berth-runtime" \
-                        tests/integration/runtime-*.bats
+                BUILD=$REPO/build-asan run_bats asan-bats "$REPO/build-asan/src/cli/berth-runtime/berth-runtime" \
+                        tests/integration/runtime-*.bats tests/integration/engine-*.bats
                 unset ASAN_OPTIONS UBSAN_OPTIONS
                 # a report from a process whose failure a test expected still fails the tier
                 begin asan-reports

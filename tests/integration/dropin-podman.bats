@@ -20,7 +20,11 @@ teardown_file() {
         grep -o " $PD[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
         rm -rf "$PD"
         # podman's cgroupfs parents, made by these tests' containers; rmdir leaves them if busy
-        rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent 2>/dev/null || true
+        for _ in $(seq 30); do
+                rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent 2>/dev/null || true
+                ls -d /sys/fs/cgroup/*/libpod_parent >/dev/null 2>&1 || break
+                sleep 0.1
+        done
 }
 
 eng() {
