@@ -322,6 +322,18 @@ static void teardown(mon *m, int status)
                 engine_remove_files(m->db, m->root, m->id, m->opts, true);
 }
 
+static void mon_free(mon *m)
+{
+        run_opts_clear(&m->o);
+        json_decref(m->opts);
+        db_close(m->db);
+        free(m->dir);
+        free(m->rt_root);
+        m->opts = NULL;
+        m->db = NULL;
+        m->dir = m->rt_root = NULL;
+}
+
 int engine_monitor_main(const char *root, const char *runroot, const char *id, int status_fd, bool attach)
 {
         _cleanup_error_ berth_error *err = NULL;
@@ -356,6 +368,7 @@ int engine_monitor_main(const char *root, const char *runroot, const char *id, i
                 runtime_delete(m.rt_root, id, true, NULL);
                 if (m.db)
                         engine_db_set_exited(m.db, id, 128, false, engine_now(), NULL);
+                mon_free(&m);
                 return 1;
         }
         status_say(status_fd, "started %d\n", (int)m.pid);
@@ -371,5 +384,6 @@ int engine_monitor_main(const char *root, const char *runroot, const char *id, i
         }
         teardown(&m, status);
         status_say(m.status_fd, "exit %d\n", status);
+        mon_free(&m);
         return 0;
 }

@@ -81,7 +81,7 @@ int engine_inspect(engine *e, const char *what, json_t **ret, berth_error **err)
                 json_object_set_new(config, "Hostname", json_string(h));
         }
         json_object_set_new(config, "Image", json_string(c->image));
-        json_object_set(config, "Env", json_object_get(op, "env") ?: json_array());
+        json_object_set_new(config, "Env", json_incref(json_object_get(op, "env")) ?: json_array());
         json_object_set(config, "Cmd", json_object_get(op, "cmd") ?: json_object_get(c->image_config, "Cmd") ?: json_null());
         json_object_set(config, "Entrypoint",
                         json_object_get(op, "entrypoint") ?: json_object_get(c->image_config, "Entrypoint") ?: json_null());

@@ -434,14 +434,16 @@ static int run_parse(const char *verb, int argc, char **argv, run_opts *o, int *
         opterr = 0;
         while ((c = getopt_long(argc, argv, "+dite:w:u:h:v:", opts, NULL)) >= 0) {
                 if (c == 'H') {
-                        print_verb_help(xasprintf("%s [OPTIONS] IMAGE [COMMAND] [ARG...]", verb),
+                        _cleanup_free_ char *usage =
+                                xasprintf("%s [OPTIONS] IMAGE [COMMAND] [ARG...]", verb);
+                        print_verb_help(usage,
                                         streq(verb, "run") ? "Create and run a new container from an image"
                                                            : "Create a new container",
                                         run_options);
                         return 1;
                 }
                 if (c == '?' || c == ':')
-                        return usage_error(verb, "unknown flagname or missing value: %s", argv[optind - 1]);
+                        return usage_error(verb, "unknown flag or missing value: %s", argv[optind - 1]);
                 r = one_option(o, c, optarg, err);
                 if (r < 0)
                         return r;
