@@ -168,7 +168,7 @@ if want asan && [ "${BERTH_SKIP_ASAN:-0}" != 1 ]; then
                 reports=$LOGS/sanitizer
                 rm -rf "$reports"
                 mkdir -p "$reports"
-                export ASAN_OPTIONS="detect_leaks=1:log_path=$reports/asan:abort_on_error=0"
+                export ASAN_OPTIONS="detect_leaks=1:log_path=$reports/asan:abort_on_error=0:fast_unwind_on_malloc=0"
                 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
                 run_unit build-asan asan-unit
                 BUILD=$REPO/build-asan run_bats asan-bats "$REPO/build-asan/src/cli/berth-runtime/berth-runtime" \

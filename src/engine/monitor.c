@@ -368,6 +368,8 @@ int engine_monitor_main(const char *root, const char *runroot, const char *id, i
                 runtime_delete(m.rt_root, id, true, NULL);
                 if (m.db)
                         engine_db_set_exited(m.db, id, 128, false, engine_now(), NULL);
+                if (m.log.path)
+                        log_writer_close(&m.log);
                 mon_free(&m);
                 return 1;
         }
