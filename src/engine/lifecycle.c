@@ -210,8 +210,8 @@ static int stop_record(engine *e, const ctr_record *c, int timeout, berth_error 
                 json_t *t = json_object_get(c->opts, "stop_timeout");
                 timeout = t && json_integer_value(t) >= 0 ? (int)json_integer_value(t) : 10;
         }
-        if (streq(c->state, "paused"))
-                runtime_resume(e->runtime_root, c->id, NULL);
+        /* thaw whatever the row says: a frozen process cannot die */
+        runtime_resume(e->runtime_root, c->id, NULL);
         if (timeout > 0 && runtime_kill(e->runtime_root, c->id, sig > 0 ? sig : SIGTERM, false, NULL) >= 0 &&
             wait_gone(w, timeout * 1000))
                 return 0;
