@@ -122,6 +122,59 @@ static int resolve_volumes(engine *e, const char *id, run_opts *o, berth_error *
         return 0;
 }
 
+/* The host's resolv.conf as Docker gives it: --dns, --dns-search and --dns-option replace its
+ * lines; on a bridged network a nameserver on the host's loopback is unreachable and dropped
+ * (Google's public servers when none is left, as Docker does). */
+static char *resolv_conf(const run_opts *o)
+{
+        _cleanup_free_ char *host = NULL;
+        _cleanup_strv_free_ char **lines = NULL;
+        bool bridged = engine_net_bridged(o->network), have_ns = false;
+        char *out = NULL;
+        size_t len, size = 0;
+        FILE *f;
+
+        if (fs_read_file("/etc/resolv.conf", &host, &len, NULL) < 0)
+                host = xstrdup("");
+        if (!bridged && !o->dns && !o->dns_search && !o->dns_options)
+                return TAKE_PTR(host);
+        f = open_memstream(&out, &size);
+        if (!f)
+                abort();
+        lines = strv_split(host, "\n");
+        STRV_FOREACH (l, lines) {
+                bool ns = strncmp(*l, "nameserver", 10) == 0, search = strncmp(*l, "search", 6) == 0,
+                     opt = strncmp(*l, "options", 7) == 0;
+                if ((ns && o->dns) || (search && o->dns_search) || (opt && o->dns_options))
+                        continue;
+                if (ns && bridged) {
+                        const char *a = *l + 10 + strspn(*l + 10, " \t");
+                        if (strncmp(a, "127.", 4) == 0 || strncmp(a, "::1", 3) == 0)
+                                continue;
+                }
+                have_ns = have_ns || ns;
+                fprintf(f, "%s\n", *l);
+        }
+        STRV_FOREACH (d, o->dns)
+                fprintf(f, "nameserver %s\n", *d);
+        if (!have_ns && !o->dns)
+                fputs("nameserver 8.8.8.8\nnameserver 8.8.4.4\n", f);
+        if (o->dns_search) {
+                fputs("search", f);
+                STRV_FOREACH (d, o->dns_search)
+                        fprintf(f, " %s", *d);
+                fputc('\n', f);
+        }
+        if (o->dns_options) {
+                fputs("options", f);
+                STRV_FOREACH (d, o->dns_options)
+                        fprintf(f, " %s", *d);
+                fputc('\n', f);
+        }
+        fclose(f);
+        return out;
+}
+
 static int write_etc_files(const char *dir, const run_opts *o, const char *id, berth_error **err)
 {
         _cleanup_free_ char *hostname = xstrndup(o->hostname ?: id, o->hostname ? strlen(o->hostname) : 12);
@@ -132,12 +185,9 @@ static int write_etc_files(const char *dir, const run_opts *o, const char *id, b
                 xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                           "127.0.1.1\t%s\n",
                           hostname);
-        _cleanup_free_ char *resolv = NULL;
-        size_t len;
+        _cleanup_free_ char *resolv = resolv_conf(o);
         int r;
 
-        if (fs_read_file("/etc/resolv.conf", &resolv, &len, NULL) < 0)
-                resolv = xstrdup("");
         r = fs_write_file_atomic(p1, hn, strlen(hn), 0644, err);
         if (r >= 0)
                 r = fs_write_file_atomic(p2, hosts, strlen(hosts), 0644, err);
@@ -218,6 +268,11 @@ int engine_create(engine *e, const char *image, const run_opts *in, char **ret_i
         run_opts_from_json(opts, &o, NULL);
         if (!o.name)
                 o.name = random_name();
+        r = engine_net_validate(e, &o, err);
+        if (r < 0) {
+                run_opts_clear(&o);
+                return r;
+        }
         json_decref(opts);
         opts = run_opts_to_json(&o);
         json_object_set_new(opts, "storage_driver", json_string(e->driver->name));

@@ -40,5 +40,16 @@ int engine_recv_fd(int sock);
 /* linux.resources of o into lx (the "linux" object), as config.json has them. */
 void engine_spec_resources(const run_opts *o, json_t *lx);
 
+/* Networking (net.c): the namespace file RUNROOT/netns/<id>; bridged: not none, host or
+ * container:; validate (at create: the default network filled in), up (at start), down (at the
+ * container's end, idempotent), the namespace path put into config.json. */
+char *engine_netns_path(const char *runroot, const char *id);
+bool engine_net_bridged(const char *network);
+int engine_net_validate(engine *e, run_opts *o, berth_error **err);
+int engine_net_up(engine *e, const ctr_record *c, berth_error **err);
+void engine_net_down(db *d, const char *root, const char *runroot, const char *id);
+void engine_net_spec(engine *e, const ctr_record *c, json_t *spec);
+void engine_net_inspect(engine *e, const ctr_record *c, json_t *inspect);
+
 /* Mount the container's layers at DIR/merged unless they are mounted already. */
 int engine_mount_rootfs(engine *e, const ctr_record *c, const char *dir, berth_error **err);

@@ -54,6 +54,8 @@ int engine_db_open(const char *root, db **ret, berth_error **err)
                 r = db_open(path, &d, err);
         if (r >= 0)
                 r = db_migrate(d, "engine", schema, (int)ELEMENTSOF(schema), err);
+        if (r >= 0)
+                r = net_db_migrate(d, err);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(d);
@@ -236,6 +238,7 @@ static void correct_state(engine *e, ctr_record *c)
         if (c->finished_at == 0)
                 c->finished_at = engine_now();
         engine_db_set_exited(e->db, c->id, c->exit_code ? c->exit_code : 137, false, c->finished_at, NULL);
+        engine_net_down(e->db, e->root, e->runroot, c->id);
 }
 
 int engine_list(engine *e, ctr_record ***ret, berth_error **err)

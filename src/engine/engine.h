@@ -13,6 +13,7 @@
 #include "basic/db.h"
 #include "basic/error.h"
 #include "image/store.h"
+#include "network/network.h"
 #include "storage/layers.h"
 #include "storage/storage.h"
 
@@ -42,7 +43,14 @@ typedef struct run_opts {
         char **ulimits; /* NAME=SOFT[:HARD] */
         char **devices; /* HOST[:CTR[:rwm]] */
         char **group_add;
-        char *network; /* none (default) or host */
+        char *network; /* bridge (default), none, host, container:ID or a network's name */
+        char **networks; /* more networks joined with `network connect` */
+        char **publish;  /* -p [IP:][HOST:]CTR[/proto] */
+        bool publish_all;
+        char *ip, *mac_address;
+        char **add_hosts; /* NAME:IP */
+        char **dns, **dns_search, **dns_options;
+        char **network_aliases;
         char *restart; /* no (default), on-failure[:N], always, unless-stopped */
         char *pull;    /* missing (default), always, never */
         char *seccomp; /* NULL: the default profile; "unconfined"; or a file */
@@ -168,6 +176,14 @@ int engine_volume_list(engine *e, char ***ret, berth_error **err);
 int engine_volume_inspect(engine *e, const char *name, json_t **ret, berth_error **err);
 int engine_volume_remove(engine *e, const char *name, bool force, berth_error **err);
 int engine_volume_prune(engine *e, char ***ret_removed, berth_error **err);
+
+/* Networks: join or leave one (running containers at once, the others at their next start),
+ * remove one no container names, prune the unused, and reset (every bridge and table). */
+int engine_connect(engine *e, const char *what, const char *network, const net_request *req, berth_error **err);
+int engine_disconnect(engine *e, const char *what, const char *network, berth_error **err);
+int engine_network_remove(engine *e, const char *what, berth_error **err);
+int engine_network_prune(engine *e, char ***ret_removed, berth_error **err);
+void engine_network_reset(engine *e);
 
 /* Time helpers: now in Unix ns, RFC 3339 with nanoseconds (UTC). */
 int64_t engine_now(void);

@@ -53,6 +53,7 @@ static int write_bundle(engine *e, const ctr_record *c, const char *dir, berth_e
         run_opts_clear(&o);
         if (r < 0)
                 return r;
+        engine_net_spec(e, c, spec);
         text = jsonh_dump(spec, true);
         return fs_write_file_atomic(path, text, strlen(text), 0600, err);
 }
@@ -120,10 +121,13 @@ int engine_start(engine *e, const char *what, start_io *io, berth_error **err)
                             texts);
         r = engine_mount_rootfs(e, c, dir, err);
         if (r >= 0)
+                r = engine_net_up(e, c, err);
+        if (r >= 0)
                 r = write_bundle(e, c, dir, err);
         if (r >= 0 && pipe2(p, O_CLOEXEC) < 0)
                 r = berth_error_set(err, errno, "pipe");
         if (r < 0) {
+                engine_net_down(e->db, e->root, e->runroot, c->id);
                 e->driver->umount(dir, NULL);
                 return r;
         }
@@ -134,6 +138,7 @@ int engine_start(engine *e, const char *what, start_io *io, berth_error **err)
                 close(p[0]);
                 if (mon > 0)
                         waitpid(mon, NULL, 0);
+                engine_net_down(e->db, e->root, e->runroot, c->id);
                 e->driver->umount(dir, NULL);
                 if (strncmp(line, "error ", 6) == 0)
                         return berth_error_set(err, 0, "%s", line + 6);
@@ -234,6 +239,7 @@ int engine_stop(engine *e, const char *what, int timeout, berth_error **err)
                 /* nobody recorded the end: do what the monitor would have done */
                 runtime_delete(e->runtime_root, c->id, true, NULL);
                 _cleanup_free_ char *dir = engine_ctr_dir(e->root, c->id);
+                engine_net_down(e->db, e->root, e->runroot, c->id);
                 e->driver->umount(dir, NULL);
         }
         return r;
@@ -280,6 +286,7 @@ int engine_remove(engine *e, const char *what, bool force, bool volumes, berth_e
                         return r;
         }
         runtime_delete(e->runtime_root, c->id, true, NULL);
+        engine_net_down(e->db, e->root, e->runroot, c->id);
         engine_remove_files(e->db, e->root, c->id, c->opts, volumes);
         return 0;
 }

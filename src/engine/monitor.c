@@ -95,7 +95,7 @@ static bool relay_pump(relay *rl, log_writer *lw)
 }
 
 typedef struct mon {
-        const char *root, *id;
+        const char *root, *runroot, *id;
         char *dir, *rt_root;
         db *db;
         run_opts o;
@@ -314,6 +314,7 @@ static void teardown(mon *m, int status)
         bool oom = oom_killed(m);
 
         runtime_delete(m->rt_root, m->id, true, NULL);
+        engine_net_down(m->db, m->root, m->runroot, m->id);
         if (storage_driver_find(dname, m->root, &d, NULL) >= 0)
                 d->umount(m->dir, NULL);
         engine_db_set_exited(m->db, m->id, status, oom, engine_now(), NULL);
@@ -338,7 +339,7 @@ int engine_monitor_main(const char *root, const char *runroot, const char *id, i
 {
         _cleanup_error_ berth_error *err = NULL;
         _cleanup_ctr_record_ ctr_record *c = NULL;
-        mon m = {.root = root, .id = id, .status_fd = status_fd, .attach = attach, .master = -1};
+        mon m = {.root = root, .runroot = runroot, .id = id, .status_fd = status_fd, .attach = attach, .master = -1};
         sigset_t set;
         int r, status = 255;
 

@@ -9,10 +9,13 @@ void run_opts_clear(run_opts *o)
 {
         char **strs[] = {&o->name,        &o->workdir,     &o->user,       &o->hostname,
                          &o->network,     &o->restart,     &o->pull,       &o->seccomp,
-                         &o->stop_signal, &o->cpuset_cpus, &o->cpuset_mems};
+                         &o->stop_signal, &o->cpuset_cpus, &o->cpuset_mems, &o->ip,
+                         &o->mac_address};
         char ***lists[] = {&o->env,     &o->entrypoint, &o->cmd,      &o->volumes,
                            &o->tmpfs,   &o->cap_add,    &o->cap_drop, &o->labels,
-                           &o->sysctls, &o->ulimits,    &o->devices,  &o->group_add};
+                           &o->sysctls, &o->ulimits,    &o->devices,  &o->group_add,
+                           &o->networks, &o->publish, &o->add_hosts, &o->dns,
+                           &o->dns_search, &o->dns_options, &o->network_aliases};
 
         for (size_t i = 0; i < ELEMENTSOF(strs); i++)
                 free(*strs[i]);
@@ -24,13 +27,15 @@ void run_opts_clear(run_opts *o)
 /* clang-format off */
 #define STR_FIELDS(X)                                                                                       \
         X(name)                                                                                             \
-        X(workdir) X(user) X(hostname) X(network) X(restart) X(pull) X(seccomp) X(stop_signal) X(cpuset_cpus) X(cpuset_mems)
+        X(workdir) X(user) X(hostname) X(network) X(restart) X(pull) X(seccomp) X(stop_signal) X(cpuset_cpus) X(cpuset_mems) \
+        X(ip) X(mac_address)
 #define LIST_FIELDS(X)                                                                                      \
         X(env)                                                                                              \
-        X(entrypoint) X(cmd) X(volumes) X(tmpfs) X(cap_add) X(cap_drop) X(labels) X(sysctls) X(ulimits) X(devices) X(group_add)
+        X(entrypoint) X(cmd) X(volumes) X(tmpfs) X(cap_add) X(cap_drop) X(labels) X(sysctls) X(ulimits) X(devices) X(group_add) \
+        X(networks) X(publish) X(add_hosts) X(dns) X(dns_search) X(dns_options) X(network_aliases)
 #define BOOL_FIELDS(X)                                                                                      \
         X(interactive)                                                                                      \
-        X(tty) X(detach) X(rm) X(read_only) X(privileged) X(no_new_privs) X(init) X(oom_kill_disable)
+        X(tty) X(detach) X(rm) X(read_only) X(privileged) X(no_new_privs) X(init) X(oom_kill_disable) X(publish_all)
 #define INT_FIELDS(X)                                                                                       \
         X(stop_timeout)                                                                                     \
         X(memory)                                                                                           \

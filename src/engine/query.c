@@ -117,6 +117,7 @@ int engine_inspect(engine *e, const char *what, json_t **ret, berth_error **err)
                       "Config", config, "HostConfig", host, "Mounts",
                       mounts_json(json_object_get(op, "volumes")), "Driver",
                       json_string_value(json_object_get(op, "storage_driver")) ?: "");
+        engine_net_inspect(e, c, o);
         json_t *args = NULL;
         _cleanup_free_ char *spec_path = xasprintf("%s/config.json", dir);
         _cleanup_json_ json_t *spec = NULL;

@@ -51,6 +51,13 @@ enum {
         OPT_RESTART,
         OPT_DEVICE,
         OPT_GROUP_ADD,
+        OPT_IP,
+        OPT_MAC,
+        OPT_ADD_HOST,
+        OPT_DNS,
+        OPT_DNS_SEARCH,
+        OPT_DNS_OPTION,
+        OPT_NET_ALIAS,
 };
 
 static const char run_options[] =
@@ -93,7 +100,16 @@ static const char run_options[] =
         "      --stop-timeout SECS    Seconds before SIGKILL on stop (default 10)\n"
         "      --label KEY=VALUE      Set a label\n"
         "      --log-opt KEY=VALUE    max-size=SIZE, max-file=N\n"
-        "      --network none|host    Network (default none)\n"
+        "      --network NET          bridge (default), none, host, container:NAME or a network\n"
+        "  -p, --publish [IP:][HOST:]CTR[/udp]  Publish a container port (HOST omitted: a free one)\n"
+        "  -P, --publish-all          Publish every port the image exposes on free host ports\n"
+        "      --ip ADDR              Address on a user-defined network\n"
+        "      --mac-address MAC      MAC address of the container's interface\n"
+        "      --network-alias NAME   Another name on a user-defined network\n"
+        "      --add-host NAME:IP     Add a line to /etc/hosts (IP host-gateway: the host)\n"
+        "      --dns IP               Name server (replaces the host's)\n"
+        "      --dns-search DOMAIN    Search domain\n"
+        "      --dns-option OPT       resolv.conf option\n"
         "      --pull POLICY          missing (default), always or never\n";
 
 int parse_size(const char *verb, const char *flagname, const char *s, int64_t *ret)
@@ -338,10 +354,39 @@ static int one_option(run_opts *o, int c, const char *arg, berth_error **err)
                 r = log_opt(o, arg);
                 break;
         case OPT_NETWORK:
-                if (!streq(arg, "none") && !streq(arg, "host"))
-                        r = usage_error("run", "--network %s: only none and host are supported", arg);
+                if (!*arg || (strncmp(arg, "container:", 10) == 0 && !arg[10]))
+                        r = usage_error("run", "invalid --network: \"%s\"", arg);
                 free(o->network);
-                o->network = xstrdup(arg);
+                o->network = xstrdup(streq(arg, "default") ? "bridge" : arg);
+                break;
+        case 'p':
+                strv_push(&o->publish, arg);
+                break;
+        case 'P':
+                o->publish_all = true;
+                break;
+        case OPT_IP:
+                free(o->ip);
+                o->ip = xstrdup(arg);
+                break;
+        case OPT_MAC:
+                free(o->mac_address);
+                o->mac_address = xstrdup(arg);
+                break;
+        case OPT_ADD_HOST:
+                strv_push(&o->add_hosts, arg);
+                break;
+        case OPT_DNS:
+                strv_push(&o->dns, arg);
+                break;
+        case OPT_DNS_SEARCH:
+                strv_push(&o->dns_search, arg);
+                break;
+        case OPT_DNS_OPTION:
+                strv_push(&o->dns_options, arg);
+                break;
+        case OPT_NET_ALIAS:
+                strv_push(&o->network_aliases, arg);
                 break;
         case OPT_INIT:
                 o->init = true;
@@ -425,6 +470,16 @@ static int run_parse(const char *verb, int argc, char **argv, run_opts *o, int *
                 {"restart", required_argument, NULL, OPT_RESTART},
                 {"device", required_argument, NULL, OPT_DEVICE},
                 {"group-add", required_argument, NULL, OPT_GROUP_ADD},
+                {"publish", required_argument, NULL, 'p'},
+                {"publish-all", no_argument, NULL, 'P'},
+                {"ip", required_argument, NULL, OPT_IP},
+                {"mac-address", required_argument, NULL, OPT_MAC},
+                {"add-host", required_argument, NULL, OPT_ADD_HOST},
+                {"dns", required_argument, NULL, OPT_DNS},
+                {"dns-search", required_argument, NULL, OPT_DNS_SEARCH},
+                {"dns-option", required_argument, NULL, OPT_DNS_OPTION},
+                {"network-alias", required_argument, NULL, OPT_NET_ALIAS},
+                {"net-alias", required_argument, NULL, OPT_NET_ALIAS},
                 {"help", no_argument, NULL, 'H'},
                 {},
         };
@@ -432,7 +487,7 @@ static int run_parse(const char *verb, int argc, char **argv, run_opts *o, int *
 
         o->stop_timeout = -1;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+dite:w:u:h:v:", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+dite:w:u:h:v:p:P", opts, NULL)) >= 0) {
                 if (c == 'H') {
                         _cleanup_free_ char *usage =
                                 xasprintf("%s [OPTIONS] IMAGE [COMMAND] [ARG...]", verb);
