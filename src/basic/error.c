@@ -83,6 +83,16 @@ int berth_error_set(berth_error **err, int errnum, const char *fmt, ...)
         return ret;
 }
 
+int berth_error_say(berth_error **err, int code, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        berth_error_setv(err, 0, fmt, ap);
+        va_end(ap);
+        return code > 0 ? -code : -EINVAL;
+}
+
 int berth_error_wrap(berth_error **err, const char *fmt, ...)
 {
         _cleanup_free_ char *prefix = NULL;

@@ -14,6 +14,8 @@ typedef struct berth_error {
  * returning is one statement: `return berth_error_set(err, errno, "open %s", path);`.
  * With errnum != 0 the returned value is -errnum, otherwise -EINVAL.
  */
+/* Set *err to a message that says it all (no strerror appended) and return -code. */
+int berth_error_say(berth_error **err, int code, const char *fmt, ...) _printf_(3, 4);
 int berth_error_set(berth_error **err, int errnum, const char *fmt, ...) _printf_(3, 4);
 int berth_error_setv(berth_error **err, int errnum, const char *fmt, va_list ap) _printf_(3, 0);
 

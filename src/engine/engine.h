@@ -184,6 +184,8 @@ int engine_disconnect(engine *e, const char *what, const char *network, berth_er
 int engine_network_remove(engine *e, const char *what, berth_error **err);
 int engine_network_prune(engine *e, char ***ret_removed, berth_error **err);
 void engine_network_reset(engine *e);
+/* "0.0.0.0:8080->80/tcp, ..." of a running container (ps). */
+char *engine_ports_text(engine *e, const char *id);
 
 /* Time helpers: now in Unix ns, RFC 3339 with nanoseconds (UTC). */
 int64_t engine_now(void);

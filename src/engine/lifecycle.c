@@ -122,6 +122,9 @@ int engine_start(engine *e, const char *what, start_io *io, berth_error **err)
         r = engine_mount_rootfs(e, c, dir, err);
         if (r >= 0)
                 r = engine_net_up(e, c, err);
+        /* a fault point for the tests: the CLI dies with the container half made */
+        if (r >= 0 && getenv("BERTH_FAULT") && streq(getenv("BERTH_FAULT"), "after-network"))
+                raise(SIGKILL);
         if (r >= 0)
                 r = write_bundle(e, c, dir, err);
         if (r >= 0 && pipe2(p, O_CLOEXEC) < 0)

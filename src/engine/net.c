@@ -45,17 +45,17 @@ int engine_net_validate(engine *e, run_opts *o, berth_error **err)
                         return r;
                 bool user = !streq(n->name, NET_DEFAULT);
                 if (o->ip && !user)
-                        return berth_error_set(err, EINVAL,
+                        return berth_error_say(err, EINVAL,
                                                "--ip: a chosen address is supported on user-defined networks only");
                 if (o->network_aliases && !user)
-                        return berth_error_set(err, EINVAL,
+                        return berth_error_say(err, EINVAL,
                                                "--network-alias: aliases are supported on user-defined networks only");
         }
         if (!bridged && (o->ip || o->mac_address || o->network_aliases))
-                return berth_error_set(err, EINVAL, "--ip, --mac-address and --network-alias need a bridge network, "
+                return berth_error_say(err, EINVAL, "--ip, --mac-address and --network-alias need a bridge network, "
                                                     "not --network %s", o->network);
         if (!bridged && (o->publish || o->publish_all) && !streq(o->network, "host"))
-                return berth_error_set(err, EINVAL, "publishing ports needs a bridge network, not --network %s",
+                return berth_error_say(err, EINVAL, "publishing ports needs a bridge network, not --network %s",
                                        o->network);
         STRV_FOREACH (p, o->publish) {
                 net_port port;
@@ -66,7 +66,7 @@ int engine_net_validate(engine *e, run_opts *o, berth_error **err)
         STRV_FOREACH (h, o->add_hosts) {
                 const char *c = strrchr(*h, ':');
                 if (!c || c == *h || !c[1])
-                        return berth_error_set(err, EINVAL, "invalid --add-host %s: want NAME:IP", *h);
+                        return berth_error_say(err, EINVAL, "invalid --add-host %s: want NAME:IP", *h);
         }
         return 0;
 }
@@ -222,7 +222,7 @@ int engine_connect(engine *e, const char *what, const char *network, const net_r
                 return r;
         const char *cur = json_string_value(json_object_get(c->opts, "network"));
         if (!engine_net_bridged(cur))
-                return berth_error_set(err, EINVAL, "container %s uses --network %s: it cannot join a network",
+                return berth_error_say(err, EINVAL, "container %s uses --network %s: it cannot join a network",
                                        c->name, cur ? cur : "none");
         json_t *extra = json_object_get(c->opts, "networks");
         size_t i;
@@ -231,7 +231,7 @@ int engine_connect(engine *e, const char *what, const char *network, const net_r
         json_array_foreach (extra, i, v)
                 known = known || streq(json_string_value(v), n->name);
         if (known)
-                return berth_error_set(err, EEXIST, "container %s is already connected to network %s", c->name,
+                return berth_error_say(err, EEXIST, "container %s is already connected to network %s", c->name,
                                        n->name);
         if (streq(c->state, "running") || streq(c->state, "paused")) {
                 _cleanup_free_ char *path = engine_netns_path(e->runroot, c->id);
@@ -273,10 +273,10 @@ int engine_disconnect(engine *e, const char *what, const char *network, berth_er
                         found = i;
         if (found == SIZE_MAX) {
                 if (cur && (streq(cur, n->name) || streq(cur, n->id)))
-                        return berth_error_set(err, EINVAL,
+                        return berth_error_say(err, EINVAL,
                                                "container %s: its first network %s cannot be disconnected", c->name,
                                                n->name);
-                return berth_error_set(err, ENOENT, "container %s is not connected to network %s", c->name, n->name);
+                return berth_error_say(err, ENOENT, "container %s is not connected to network %s", c->name, n->name);
         }
         _cleanup_strv_free_ char **peers = net_peers(e->db, c->id);
         if (streq(c->state, "running") || streq(c->state, "paused")) {
@@ -303,7 +303,7 @@ int engine_network_remove(engine *e, const char *what, berth_error **err)
         if (r < 0)
                 return r;
         if (streq(n->name, NET_DEFAULT))
-                return berth_error_set(err, EPERM, "bridge is a pre-defined network and cannot be removed");
+                return berth_error_say(err, EPERM, "bridge is a pre-defined network and cannot be removed");
         r = engine_list(e, &l, err);
         if (r < 0)
                 return r;
@@ -315,7 +315,7 @@ int engine_network_remove(engine *e, const char *what, berth_error **err)
                 json_array_foreach (json_object_get((*p)->opts, "networks"), i, v)
                         uses = uses || streq(json_string_value(v), n->name);
                 if (uses)
-                        r = berth_error_set(err, EBUSY, "network %s is in use by container %s", n->name, (*p)->name);
+                        r = berth_error_say(err, EBUSY, "network %s is in use by container %s", n->name, (*p)->name);
         }
         ctr_record_list_free(l);
         if (r < 0)
@@ -400,4 +400,19 @@ void engine_net_inspect(engine *e, const ctr_record *c, json_t *o)
         json_object_set(host, "DnsSearch", json_object_get(c->opts, "dns_search") ?: json_array());
         json_object_set(host, "DnsOptions", json_object_get(c->opts, "dns_options") ?: json_array());
         json_object_set(host, "ExtraHosts", json_object_get(c->opts, "add_hosts") ?: json_null());
+}
+
+char *engine_ports_text(engine *e, const char *id)
+{
+        _cleanup_json_ json_t *ns = net_settings_json(e->db, id);
+        _cleanup_strv_free_ char **parts = NULL;
+        json_t *l, *b;
+        const char *k;
+        size_t i;
+
+        json_object_foreach (json_object_get(ns, "Ports"), k, l)
+                json_array_foreach (l, i, b)
+                        strv_consume(&parts, xasprintf("%s:%s->%s", json_string_value(json_object_get(b, "HostIp")),
+                                                       json_string_value(json_object_get(b, "HostPort")), k));
+        return parts ? strv_join(parts, ", ") : xstrdup("");
 }

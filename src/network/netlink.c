@@ -34,7 +34,7 @@ int nl_open(nl **ret, berth_error **err)
         if (!h->sock || mnl_socket_bind(h->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
                 int e = errno;
                 nl_close(h);
-                return berth_error_set(err, e, "netlink socket: %s", strerror(e));
+                return berth_error_say(err, e, "netlink socket: %s", strerror(e));
         }
         h->portid = mnl_socket_get_portid(h->sock);
         h->seq = (unsigned)time(NULL);
@@ -49,9 +49,9 @@ int nl_open_in(int netns_fd, nl **ret, berth_error **err)
         int r;
 
         if (self < 0)
-                return berth_error_set(err, errno, "open own network namespace: %s", strerror(errno));
+                return berth_error_say(err, errno, "open own network namespace: %s", strerror(errno));
         if (setns(netns_fd, CLONE_NEWNET) < 0)
-                return berth_error_set(err, errno, "enter network namespace: %s", strerror(errno));
+                return berth_error_say(err, errno, "enter network namespace: %s", strerror(errno));
         r = nl_open(ret, err);
         if (setns(self, CLONE_NEWNET) < 0)
                 abort(); /* carrying on in the container's namespace would be worse */
@@ -121,7 +121,7 @@ int nl_link_index(nl *h, const char *name)
 
 static int fail(berth_error **err, int r, const char *what, const char *name)
 {
-        return berth_error_set(err, -r, "%s %s: %s", what, name, strerror(-r));
+        return berth_error_say(err, -r, "%s %s: %s", what, name, strerror(-r));
 }
 
 int nl_bridge_add(nl *h, const char *name, berth_error **err)

@@ -221,7 +221,7 @@ static int find_network(db *d, const char *what, net_network **ret, berth_error 
                 }
                 net_network_free(n);
                 net_network_free(found);
-                return berth_error_set(err, EINVAL, "network id prefix %s is ambiguous", what);
+                return berth_error_say(err, EINVAL, "network id prefix %s is ambiguous", what);
         }
         if (r < 0) {
                 net_network_free(found);
@@ -252,7 +252,7 @@ static char *free_bridge_name(db *d, berth_error **err)
                 if (r == 0 && nl_link_index(h, name) == -ENODEV)
                         return TAKE_PTR(name);
         }
-        berth_error_set(err, ENOSPC, "no free bridge name");
+        berth_error_say(err, ENOSPC, "no free bridge name");
         return NULL;
 }
 
@@ -292,7 +292,7 @@ static int insert_network(db *d, const net_create_opts *o, net_network **ret, be
         if (!o->name[0] || strspn(o->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
                                    strlen(o->name) ||
             strlen(o->name) > 64)
-                return berth_error_set(err, EINVAL, "invalid network name \"%s\"", o->name);
+                return berth_error_say(err, EINVAL, "invalid network name \"%s\"", o->name);
         STRV_FOREACH (l, o->labels) {
                 const char *eq = strchr(*l, '=');
                 _cleanup_free_ char *k = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
@@ -301,13 +301,13 @@ static int insert_network(db *d, const net_create_opts *o, net_network **ret, be
         labels_text = jsonh_dump(labels, false);
         if (o->subnet) {
                 if (!parse_cidr(o->subnet, &net, &len))
-                        return berth_error_set(err, EINVAL, "invalid subnet %s: want a.b.c.d/8-30", o->subnet);
+                        return berth_error_say(err, EINVAL, "invalid subnet %s: want a.b.c.d/8-30", o->subnet);
                 if (net & ~prefix_mask(len))
-                        return berth_error_set(err, EINVAL, "invalid subnet %s: host bits are set", o->subnet);
+                        return berth_error_say(err, EINVAL, "invalid subnet %s: host bits are set", o->subnet);
         }
         if (o->gateway && (!parse_ip(o->gateway, &gw) || !o->subnet || ((gw ^ net) & prefix_mask(len)) ||
                            gw == net || gw == (net | ~prefix_mask(len))))
-                return berth_error_set(err, EINVAL, "invalid gateway %s: not an address of subnet %s", o->gateway,
+                return berth_error_say(err, EINVAL, "invalid gateway %s: not an address of subnet %s", o->gateway,
                                        strempty(o->subnet));
 
         r = db_begin(d, err);
@@ -316,14 +316,14 @@ static int insert_network(db *d, const net_create_opts *o, net_network **ret, be
         _cleanup_(net_network_freep) net_network *old = NULL;
         r = find_network(d, o->name, &old, err);
         if (r >= 0 && streq(old->name, o->name))
-                r = berth_error_set(err, EEXIST, "network with name %s already exists", o->name);
+                r = berth_error_say(err, EEXIST, "network with name %s already exists", o->name);
         else if (r >= 0 || r == -ENOENT)
                 r = 0;
         if (r >= 0 && o->subnet) {
                 _cleanup_free_ char *with = NULL;
                 r = subnet_conflict(d, net, len, &with, err);
                 if (r > 0)
-                        r = berth_error_set(err, EEXIST, "subnet %s overlaps with %s", o->subnet, with);
+                        r = berth_error_say(err, EEXIST, "subnet %s overlaps with %s", o->subnet, with);
         } else if (r >= 0) {
                 r = 1;
                 for (uint32_t b = 90; b < 128 && r > 0; b++) {
@@ -332,7 +332,7 @@ static int insert_network(db *d, const net_create_opts *o, net_network **ret, be
                         r = subnet_conflict(d, net, 16, &with, err);
                 }
                 if (r > 0)
-                        r = berth_error_set(err, ENOSPC, "no free subnet in 10.90.0.0-10.127.255.255 (/16)");
+                        r = berth_error_say(err, ENOSPC, "no free subnet in 10.90.0.0-10.127.255.255 (/16)");
         }
         if (r >= 0) {
                 _cleanup_free_ char *a = ip_text(net);
@@ -362,7 +362,7 @@ static int insert_network(db *d, const net_create_opts *o, net_network **ret, be
 int net_create(db *d, const net_create_opts *o, net_network **ret, berth_error **err)
 {
         if (streq(o->name, NET_DEFAULT) || streq(o->name, "host") || streq(o->name, "none"))
-                return berth_error_set(err, EEXIST, "network name %s is reserved", o->name);
+                return berth_error_say(err, EEXIST, "network name %s is reserved", o->name);
         return insert_network(d, o, ret, err);
 }
 
@@ -381,7 +381,7 @@ int net_get(db *d, const char *what, net_network **ret, berth_error **err)
                 r = find_network(d, what, ret, err);
         }
         if (r == -ENOENT)
-                return berth_error_set(err, ENOENT, "network %s not found", what);
+                return berth_error_say(err, ENOENT, "network %s not found", what);
         return r;
 }
 
@@ -434,9 +434,9 @@ int net_remove(db *d, const char *what, berth_error **err)
                 return r;
         r = find_network(d, what, &n, err);
         if (r == -ENOENT)
-                r = berth_error_set(err, ENOENT, "network %s not found", what);
+                r = berth_error_say(err, ENOENT, "network %s not found", what);
         if (r >= 0 && net_in_use(d, n->id))
-                r = berth_error_set(err, EBUSY, "network %s has active endpoints", n->name);
+                r = berth_error_say(err, EBUSY, "network %s has active endpoints", n->name);
         if (r >= 0)
                 r = exec_bind(d, err, "DELETE FROM networks WHERE id = ?1", "s", n->id);
         if (r >= 0)
@@ -462,7 +462,7 @@ static int host_ensure(const net_network *n, berth_error **err)
         int len, idx, r;
 
         if (!parse_cidr(n->subnet, &net, &len) || !parse_ip(n->gateway, &gw))
-                return berth_error_set(err, EINVAL, "network %s: bad subnet %s", n->name, n->subnet);
+                return berth_error_say(err, EINVAL, "network %s: bad subnet %s", n->name, n->subnet);
         r = nl_open(&h, err);
         if (r < 0)
                 return r;
@@ -479,7 +479,7 @@ static int host_ensure(const net_network *n, berth_error **err)
                 idx = nl_link_index(h, n->bridge);
         }
         if (idx < 0)
-                return berth_error_set(err, -idx, "bridge %s: %s", n->bridge, strerror(-idx));
+                return berth_error_say(err, -idx, "bridge %s: %s", n->bridge, strerror(-idx));
         r = nl_addr_add(h, idx, htonl(gw), len, err);
         if (r >= 0)
                 r = nl_link_set(h, idx, NULL, 0, NULL, true, err);
@@ -497,7 +497,7 @@ static int host_ensure(const net_network *n, berth_error **err)
         size_t size;
         FILE *f = open_memstream(&cmds, &size);
         if (!f)
-                return berth_error_set(err, errno, "open_memstream");
+                return berth_error_say(err, errno, "open_memstream");
         fprintf(f, "create table ip %s\n", t);
         fprintf(f, "add map ip %s ports_ip { type ipv4_addr . inet_proto . inet_service : "
                    "ipv4_addr . inet_service ; }\n", t);
@@ -561,7 +561,7 @@ int net_port_parse(const char *spec, net_port *ret, berth_error **err)
         if (slash) {
                 *slash = 0;
                 if (!streq(slash + 1, "tcp") && !streq(slash + 1, "udp"))
-                        return berth_error_set(err, EINVAL, "invalid port %s: protocol %s is not tcp or udp", spec,
+                        return berth_error_say(err, EINVAL, "invalid port %s: protocol %s is not tcp or udp", spec,
                                                slash + 1);
                 snprintf(p.proto, sizeof(p.proto), "%s", slash + 1);
         }
@@ -585,7 +585,7 @@ int net_port_parse(const char *spec, net_port *ret, berth_error **err)
         } else
                 ok = false;
         if (!ok)
-                return berth_error_set(err, EINVAL, "invalid port %s: want [IP:][HOST:]CONTAINER[/tcp|udp]", spec);
+                return berth_error_say(err, EINVAL, "invalid port %s: want [IP:][HOST:]CONTAINER[/tcp|udp]", spec);
         *ret = p;
         return 0;
 }
@@ -640,16 +640,16 @@ static int reserve_port(db *d, const char *id, const char *network_id, const cha
                                 p->host_port = 0;
                 }
                 if (p->host_port == 0)
-                        return berth_error_set(err, ENOSPC, "no free host port for %u/%s", p->ctr_port, p->proto);
+                        return berth_error_say(err, ENOSPC, "no free host port for %u/%s", p->ctr_port, p->proto);
         } else {
                 r = port_taken(d, p, err);
                 if (r < 0)
                         return r;
                 if (r > 0)
-                        return berth_error_set(err, EADDRINUSE, "port %s:%u/%s is already allocated", p->host_ip,
+                        return berth_error_say(err, EADDRINUSE, "port %s:%u/%s is already allocated", p->host_ip,
                                                p->host_port, p->proto);
                 if (!port_bindable(p))
-                        return berth_error_set(err, EADDRINUSE, "port %s:%u/%s is in use on the host", p->host_ip,
+                        return berth_error_say(err, EADDRINUSE, "port %s:%u/%s is in use on the host", p->host_ip,
                                                p->host_port, p->proto);
         }
         return exec_bind(d, err,
@@ -694,7 +694,7 @@ static int alloc_ip(db *d, const net_network *n, const char *want, char **ret, i
         int len, r;
 
         if (!parse_cidr(n->subnet, &net, &len) || !parse_ip(n->gateway, &gw))
-                return berth_error_set(err, EINVAL, "network %s: bad subnet %s", n->name, n->subnet);
+                return berth_error_say(err, EINVAL, "network %s: bad subnet %s", n->name, n->subnet);
         uint32_t last = net | ~prefix_mask(len);
         r = db_prepare(d, "SELECT ip FROM network_endpoints WHERE network_id = ?1", &s, err);
         if (r < 0)
@@ -710,10 +710,10 @@ static int alloc_ip(db *d, const net_network *n, const char *want, char **ret, i
         qsort(used, nused, sizeof(*used), cmp_u32);
         if (want) {
                 if (!parse_ip(want, &ip) || ((ip ^ net) & prefix_mask(len)) || ip == net || ip == last)
-                        return berth_error_set(err, EINVAL, "address %s is not in subnet %s of network %s", want,
+                        return berth_error_say(err, EINVAL, "address %s is not in subnet %s of network %s", want,
                                                n->subnet, n->name);
                 if (ip == gw || bsearch(&ip, used, nused, sizeof(*used), cmp_u32))
-                        return berth_error_set(err, EADDRINUSE, "address %s is already in use on network %s", want,
+                        return berth_error_say(err, EADDRINUSE, "address %s is already in use on network %s", want,
                                                n->name);
         } else {
                 size_t i = 0;
@@ -724,7 +724,7 @@ static int alloc_ip(db *d, const net_network *n, const char *want, char **ret, i
                                 break;
                 }
                 if (ip >= last)
-                        return berth_error_set(err, ENOSPC, "no free address left in network %s (%s)", n->name,
+                        return berth_error_say(err, ENOSPC, "no free address left in network %s (%s)", n->name,
                                                n->subnet);
         }
         *ret = ip_text(ip);
@@ -764,7 +764,7 @@ static int allocate(db *d, const char *id, const char *name, const net_request *
                         break;
                 if (reqs[i].mac) {
                         if (!parse_mac(reqs[i].mac, mac)) {
-                                r = berth_error_set(err, EINVAL, "invalid MAC address %s", reqs[i].mac);
+                                r = berth_error_say(err, EINVAL, "invalid MAC address %s", reqs[i].mac);
                                 break;
                         }
                 } else {
@@ -787,7 +787,7 @@ static int allocate(db *d, const char *id, const char *name, const net_request *
                               "ssssssss", id, ep->net->id, name, ep->ip, ep->mac, ep->ifname, ep->host_ifname,
                               aliases_text);
                 if (r == -EEXIST || (r < 0 && err && *err && strstr(berth_error_text(*err), "UNIQUE")))
-                        r = berth_error_set(err, EEXIST, "container %s is already connected to network %s", name,
+                        r = berth_error_say(err, EEXIST, "container %s is already connected to network %s", name,
                                             ep->net->name);
         }
         for (size_t i = 0; r >= 0 && i < nports; i++)
@@ -806,7 +806,7 @@ static int netns_create(const char *path, berth_error **err)
         int fd, r = 0;
 
         if (self < 0)
-                return berth_error_set(err, errno, "open own network namespace: %s", strerror(errno));
+                return berth_error_say(err, errno, "open own network namespace: %s", strerror(errno));
         *strrchr(dir, '/') = 0;
         r = fs_mkdir_p(dir, 0700, err);
         if (r < 0)
@@ -814,12 +814,12 @@ static int netns_create(const char *path, berth_error **err)
         umount2(path, MNT_DETACH); /* a leftover */
         fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0)
-                return berth_error_set(err, errno, "create %s: %s", path, strerror(errno));
+                return berth_error_say(err, errno, "create %s: %s", path, strerror(errno));
         close(fd);
         if (unshare(CLONE_NEWNET) < 0)
-                return berth_error_set(err, errno, "new network namespace: %s", strerror(errno));
+                return berth_error_say(err, errno, "new network namespace: %s", strerror(errno));
         if (mount("/proc/thread-self/ns/net", path, NULL, MS_BIND, NULL) < 0)
-                r = berth_error_set(err, errno, "bind network namespace to %s: %s", path, strerror(errno));
+                r = berth_error_say(err, errno, "bind network namespace to %s: %s", path, strerror(errno));
         if (setns(self, CLONE_NEWNET) < 0)
                 abort();
         return r;
@@ -839,13 +839,13 @@ static int wire(nl *host, nl *inside, int netns_fd, const endpoint *ep, bool rou
                 return r;
         bridge = nl_link_index(host, ep->net->bridge);
         if (bridge < 0)
-                return berth_error_set(err, -bridge, "bridge %s: %s", ep->net->bridge, strerror(-bridge));
+                return berth_error_say(err, -bridge, "bridge %s: %s", ep->net->bridge, strerror(-bridge));
         r = nl_veth_add(host, ep->host_ifname, ep->ifname, netns_fd, err);
         if (r < 0)
                 return r;
         idx = nl_link_index(host, ep->host_ifname);
         if (idx < 0)
-                return berth_error_set(err, -idx, "veth %s: %s", ep->host_ifname, strerror(-idx));
+                return berth_error_say(err, -idx, "veth %s: %s", ep->host_ifname, strerror(-idx));
         r = nl_link_set(host, idx, NULL, bridge, NULL, true, err);
         if (r >= 0)
                 r = nl_bridge_port_hairpin(host, idx, err);
@@ -853,7 +853,7 @@ static int wire(nl *host, nl *inside, int netns_fd, const endpoint *ep, bool rou
                 return r;
         idx = nl_link_index(inside, ep->ifname);
         if (idx < 0)
-                return berth_error_set(err, -idx, "%s in the container: %s", ep->ifname, strerror(-idx));
+                return berth_error_say(err, -idx, "%s in the container: %s", ep->ifname, strerror(-idx));
         r = nl_link_set(inside, idx, NULL, 0, mac, true, err);
         if (r >= 0)
                 r = nl_addr_add(inside, idx, htonl(ip), ep->prefix, err);
@@ -913,7 +913,7 @@ static int attach(db *d, const char *netns_path, const char *id, const char *nam
         if (r >= 0) {
                 nsfd = open(netns_path, O_RDONLY | O_CLOEXEC);
                 if (nsfd < 0)
-                        r = berth_error_set(err, errno, "open %s: %s", netns_path, strerror(errno));
+                        r = berth_error_say(err, errno, "open %s: %s", netns_path, strerror(errno));
         }
         if (r >= 0)
                 r = nl_open(&host, err);
@@ -921,7 +921,7 @@ static int attach(db *d, const char *netns_path, const char *id, const char *nam
                 r = nl_open_in(nsfd, &inside, err);
         if (r >= 0 && first_if == 0) {
                 int lo = nl_link_index(inside, "lo");
-                r = lo < 0 ? berth_error_set(err, -lo, "lo: %s", strerror(-lo))
+                r = lo < 0 ? berth_error_say(err, -lo, "lo: %s", strerror(-lo))
                            : nl_link_set(inside, lo, NULL, 0, NULL, true, err);
         }
         for (size_t i = 0; r >= 0 && i < n; i++)
@@ -1028,7 +1028,7 @@ int net_connect(db *d, const char *netns_path, const char *id, const char *name,
         int r;
 
         if (first < 0)
-                return berth_error_set(err, EIO, "read endpoints of %s", name);
+                return berth_error_say(err, EIO, "read endpoints of %s", name);
         r = net_get(d, req->network, &n, err);
         if (r < 0)
                 return r;
@@ -1053,7 +1053,7 @@ int net_disconnect(db *d, const char *id, const char *network, berth_error **err
         sqlite3_bind_text(s, 2, n->id, -1, SQLITE_TRANSIENT);
         r = db_step_row(d, s, err);
         if (r == 0)
-                return berth_error_set(err, ENOENT, "container is not connected to network %s", n->name);
+                return berth_error_say(err, ENOENT, "container is not connected to network %s", n->name);
         if (r < 0)
                 return r;
         endpoint_remove(d, id, n->id);
@@ -1161,4 +1161,33 @@ char **net_peers(db *d, const char *id)
                         strv_push(&l, (const char *)sqlite3_column_text(s, 0));
         }
         return l;
+}
+
+json_t *net_network_json(db *d, const net_network *n)
+{
+        _cleanup_stmt_ sqlite3_stmt *s = NULL;
+        json_t *ctrs = json_object();
+        char created[64];
+        time_t t = (time_t)(n->created / 1000000000);
+        struct tm tm;
+
+        gmtime_r(&t, &tm);
+        strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (db_prepare(d,
+                       "SELECT container_id, container_name, mac, ip FROM network_endpoints WHERE network_id = ?1",
+                       &s, NULL) >= 0) {
+                sqlite3_bind_text(s, 1, n->id, -1, SQLITE_TRANSIENT);
+                const char *slash = strchr(n->subnet, '/');
+                while (db_step_row(d, s, NULL) > 0) {
+                        _cleanup_free_ char *ip = xasprintf("%s%s", sqlite3_column_text(s, 3), slash ? slash : "");
+                        json_object_set_new(ctrs, (const char *)sqlite3_column_text(s, 0),
+                                            json_pack("{s:s, s:s, s:s}", "Name", sqlite3_column_text(s, 1),
+                                                      "MacAddress", sqlite3_column_text(s, 2), "IPv4Address", ip));
+                }
+        }
+        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:s, s:[{s:s, s:s}]}, s:b, s:o, s:{s:s}, s:O}", "Name",
+                         n->name, "Id", n->id, "Created", created, "Scope", "local", "Driver", "bridge",
+                         "EnableIPv6", 0, "IPAM", "Driver", "default", "Config", "Subnet", n->subnet, "Gateway",
+                         n->gateway, "Internal", n->internal, "Containers", ctrs, "Options",
+                         "com.docker.network.bridge.name", n->bridge, "Labels", n->labels);
 }

@@ -87,5 +87,7 @@ json_t *net_settings_json(db *d, const char *id);
 char *net_hosts_lines(db *d, const char *id);
 /* Ids of the containers on the user-defined networks of id (id excluded). */
 char **net_peers(db *d, const char *id);
+/* Docker's network inspect object. */
+json_t *net_network_json(db *d, const net_network *n);
 /* Is a network used by an endpoint? */
 bool net_in_use(db *d, const char *network_id);

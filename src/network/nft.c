@@ -38,7 +38,7 @@ static int load(berth_error **err)
         }
         if (!nft.lib || !nft.ctx_new || !nft.ctx_free || !nft.buffer_output || !nft.buffer_error ||
             !nft.get_error || !nft.run)
-                return berth_error_set(err, ENOSYS, "libnftables.so.1 cannot be loaded: %s",
+                return berth_error_say(err, ENOSYS, "libnftables.so.1 cannot be loaded: %s",
                                        nft.lib ? "symbols missing" : dlerror());
         return 0;
 }
@@ -52,7 +52,7 @@ int nft_run(const char *cmds, berth_error **err)
                 return r;
         ctx = nft.ctx_new(NFT_CTX_DEFAULT);
         if (!ctx)
-                return berth_error_set(err, ENOMEM, "nftables context");
+                return berth_error_say(err, ENOMEM, "nftables context");
         nft.buffer_output(ctx);
         nft.buffer_error(ctx);
         if (nft.run(ctx, cmds) != 0) {
@@ -63,7 +63,7 @@ int nft_run(const char *cmds, berth_error **err)
                         : strstr(msg, "File exists")    ? EEXIST
                         : strstr(msg, "No such file")   ? ENOENT
                                                         : EINVAL;
-                r = berth_error_set(err, e, "nftables: %.*s", (int)len, msg ? msg : "failed");
+                r = berth_error_say(err, e, "nftables: %.*s", (int)len, msg ? msg : "failed");
         }
         nft.ctx_free(ctx);
         return r;

@@ -36,13 +36,38 @@ engine_pids() {
         done
 }
 
+# The bridges (and nftables tables, named alike) of this test's networks.
+engine_bridges() {
+        [ -f "$ROOT/berth.db" ] || return 0
+        berth network ls -q 2>/dev/null | xargs -r "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" network inspect 2>/dev/null |
+                jq -r '.[].Options["com.docker.network.bridge.name"]' 2>/dev/null || true
+}
+
+# No bridge, table or veth of this test's networks on the host.
+assert_no_network_left() {
+        local b left=""
+        for b in ${BRIDGES:-$(engine_bridges)}; do
+                ! ip link show "$b" >/dev/null 2>&1 || left+=" bridge $b"
+                ! nft list table ip "$b" >/dev/null 2>&1 || left+=" table $b"
+                [ -z "$(ip -o link show master "$b" 2>/dev/null)" ] || left+=" ports of $b"
+        done
+        [ -z "$(ls "$RUNROOT/netns" 2>/dev/null)" ] || left+=" netns $(ls "$RUNROOT/netns")"
+        [ -z "$left" ] || { echo "network pieces left:$left" >&2; return 1; }
+}
+
 engine_teardown() {
         [ -n "${TESTDIR:-}" ] || return 0
-        local ids id pid m
+        local ids id pid m b bridges
         ids=$(ls "$ROOT/containers" 2>/dev/null || true)
+        bridges=$(engine_bridges)
         berth ps -aq --no-trunc 2>/dev/null | xargs -r "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" rm -f >/dev/null 2>&1 || true
         for pid in $(engine_pids); do
                 [ "$pid" = "$$" ] || kill -KILL "$pid" 2>/dev/null || true
+        done
+        berth system reset -f >/dev/null 2>&1 || true
+        for b in $bridges; do
+                ip link del "$b" 2>/dev/null || true
+                nft delete table ip "$b" 2>/dev/null || true
         done
         for m in $(awk -v d="$TESTDIR" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
                 umount -l "$m" 2>/dev/null || true

@@ -53,7 +53,7 @@ teardown() { engine_teardown; }
                 [[ "$output" == *"$ns:["* ]]
                 ! echo "$output" | grep -qx "$(readlink /proc/self/ns/$ns)"
         done
-        run berth run --rm busybox ls /sys/class/net
+        run berth run --rm --network none busybox ls /sys/class/net
         [ "$output" = lo ]
         run berth run --rm --network host busybox readlink /proc/self/ns/net
         [ "$output" = "$(readlink /proc/self/ns/net)" ]

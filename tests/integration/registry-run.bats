@@ -21,7 +21,8 @@ setup() {
 }
 
 teardown() {
-        berth ps -aq 2>/dev/null | xargs -r "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" rm -f >/dev/null 2>&1 || true
+        # containers, and the bridge and nftables table of the default network
+        berth system reset -f >/dev/null 2>&1 || true
         image_teardown
 }
 

@@ -107,6 +107,8 @@ int verb_update(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_cp(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_container(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_volume(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_network(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_port(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 /* Registry verbs (pull.c, login.c). */
 struct registry_options;
 int registry_flag(struct registry_options *o, int c, const char *arg);

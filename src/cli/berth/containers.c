@@ -431,7 +431,7 @@ static bool filter_ok(const ctr_record *c, char **filters)
         return true;
 }
 
-static json_t *ps_row(const ctr_record *c, bool no_trunc)
+static json_t *ps_row(engine *e, const ctr_record *c, bool no_trunc)
 {
         _cleanup_free_ char *id = no_trunc ? xstrdup(c->id) : xstrndup(c->id, 12);
         _cleanup_free_ char *status = status_text(c), *created = format_since(c->created / 1000000000);
@@ -447,9 +447,10 @@ static json_t *ps_row(const ctr_record *c, bool no_trunc)
                 cmdline[19] = 0, quoted = xasprintf("\"%s…\"", cmdline);
         else
                 quoted = xasprintf("\"%s\"", cmdline);
-        return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Image", c->image, "Command", quoted,
+        _cleanup_free_ char *ports = engine_ports_text(e, c->id);
+        return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Image", c->image, "Command", quoted,
                          "CreatedAt", created, "RunningFor", created, "Status", status, "State", c->state,
-                         "Names", c->name);
+                         "Names", c->name, "Ports", ports);
 }
 
 int verb_ps(berth_ctx *ctx, int argc, char **argv, berth_error **err)
@@ -492,7 +493,7 @@ int verb_ps(berth_ctx *ctx, int argc, char **argv, berth_error **err)
                 if (!show || !filter_ok(c, f.filters) || (f.last >= 0 && (long)shown >= f.last))
                         continue;
                 shown++;
-                _cleanup_json_ json_t *row = ps_row(c, f.no_trunc);
+                _cleanup_json_ json_t *row = ps_row(ctx->engine, c, f.no_trunc);
                 if (f.quiet) {
                         printf("%s\n", json_string_value(json_object_get(row, "ID")));
                 } else if (f.format) {
@@ -502,7 +503,7 @@ int verb_ps(berth_ctx *ctx, int argc, char **argv, berth_error **err)
                         rows = xrealloc(rows, (n_rows + 1) * sizeof(char **));
                         char **cells = xcalloc(7, sizeof(char *));
                         static const char *const keys[] = {"ID",     "Image", "Command", "RunningFor",
-                                                           "Status", NULL,    "Names"};
+                                                           "Status", "Ports", "Names"};
                         for (int k = 0; k < 7; k++)
                                 cells[k] = xstrdup(keys[k] ? json_string_value(json_object_get(row, keys[k]))
                                                            : "");

@@ -29,6 +29,8 @@ static const berth_verb verbs[] = {
         {"update", "Update the limits of one or more containers", verb_update},
         {"container", "Manage containers (ls, prune and the container verbs)", verb_container},
         {"volume", "Manage volumes (create, ls, inspect, rm, prune)", verb_volume},
+        {"network", "Manage networks (create, ls, inspect, rm, connect, disconnect, prune)", verb_network},
+        {"port", "List port mappings or a specific mapping for the container", verb_port},
         /* images */
         {"images", "List images", verb_images},
         {"image", "Manage images (ls, inspect, history, tag, rm, prune, load, save, import, mount, umount)",

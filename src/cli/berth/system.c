@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "basic/fs.h"
 #include "basic/jsonh.h"
+#include "engine/engine.h"
 #include "berth.h"
 #include "image/manifest.h"
 
@@ -103,14 +105,52 @@ static int system_df(berth_ctx *ctx, int argc, char **argv, berth_error **err)
         return 0;
 }
 
+/* Every container stopped and removed, every network's bridge and table deleted, then the
+ * root and runroot emptied: berth as freshly installed (Podman's `system reset`). */
+static int system_reset(berth_ctx *ctx, int argc, char **argv, berth_error **err)
+{
+        static const flag flags[] = {{"force", 'f', false, "Do not ask (berth never asks)"}, {}};
+        int first = parse_flags("system reset", "system reset [OPTIONS]",
+                                "Remove all containers, networks, volumes and images", flags, argc, argv, 0,
+                                no_flags, NULL);
+        ctr_record **l = NULL;
+        int r;
+
+        if (first <= 0)
+                return first;
+        r = berth_open_engine(ctx, err);
+        if (r >= 0)
+                r = engine_list(ctx->engine, &l, err);
+        if (r < 0)
+                return r;
+        for (ctr_record **p = l; *p; p++) {
+                _cleanup_error_ berth_error *e = NULL;
+                if (engine_remove(ctx->engine, (*p)->id, true, true, &e) < 0)
+                        berth_report(e);
+        }
+        ctr_record_list_free(l);
+        engine_network_reset(ctx->engine);
+        berth_close(ctx);
+        _cleanup_free_ char *netns = xasprintf("%s/netns", ctx->runroot);
+        fs_rm_rf(netns, NULL);
+        r = fs_rm_rf(ctx->root, err);
+        if (r >= 0)
+                r = fs_rm_rf(ctx->runroot, err);
+        return r;
+}
+
 int verb_system(berth_ctx *ctx, int argc, char **argv, berth_error **err)
 {
         if (argc >= 2 && streq(argv[1], "df")) {
                 optind = 0;
                 return system_df(ctx, argc - 1, argv + 1, err);
         }
-        printf("\nUsage:  berth system COMMAND\n\nManage berth\n\nCommands:\n  df   Show berth disk "
-               "usage\n");
+        if (argc >= 2 && streq(argv[1], "reset")) {
+                optind = 0;
+                return system_reset(ctx, argc - 1, argv + 1, err);
+        }
+        printf("\nUsage:  berth system COMMAND\n\nManage berth\n\nCommands:\n  df     Show berth disk "
+               "usage\n  reset  Remove all containers, networks, volumes and images\n");
         if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")))
                 return 0;
         return usage_error("system", argc < 2 ? "a command is required" : "unknown command");
