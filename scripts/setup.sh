@@ -10,7 +10,7 @@ packages=(
         libjansson-dev libarchive-dev libcurl4-openssl-dev libssl-dev libseccomp-dev libcap-dev
         libmnl-dev libnftables-dev libsqlite3-dev libcmocka-dev
         # tests and fixtures
-        bats busybox-static jq iproute2 util-linux procps file
+        bats busybox-static jq iproute2 util-linux procps file nftables curl
         # peers for comparison and benchmarks
         crun runc hyperfine podman skopeo umoci docker.io containerd docker-registry apache2-utils tmux
         # cgroup v2 tests in a VM (tests/v2vm)

@@ -43,7 +43,7 @@ typedef struct run_opts {
         char **ulimits; /* NAME=SOFT[:HARD] */
         char **devices; /* HOST[:CTR[:rwm]] */
         char **group_add;
-        char *network; /* bridge (default), none, host, container:ID or a network's name */
+        char *network;   /* bridge (default), none, host, container:ID or a network's name */
         char **networks; /* more networks joined with `network connect` */
         char **publish;  /* -p [IP:][HOST:]CTR[/proto] */
         bool publish_all;
@@ -179,7 +179,8 @@ int engine_volume_prune(engine *e, char ***ret_removed, berth_error **err);
 
 /* Networks: join or leave one (running containers at once, the others at their next start),
  * remove one no container names, prune the unused, and reset (every bridge and table). */
-int engine_connect(engine *e, const char *what, const char *network, const net_request *req, berth_error **err);
+int engine_connect(engine *e, const char *what, const char *network, const net_request *req,
+                   berth_error **err);
 int engine_disconnect(engine *e, const char *what, const char *network, berth_error **err);
 int engine_network_remove(engine *e, const char *what, berth_error **err);
 int engine_network_prune(engine *e, char ***ret_removed, berth_error **err);

@@ -339,7 +339,12 @@ int engine_monitor_main(const char *root, const char *runroot, const char *id, i
 {
         _cleanup_error_ berth_error *err = NULL;
         _cleanup_ctr_record_ ctr_record *c = NULL;
-        mon m = {.root = root, .runroot = runroot, .id = id, .status_fd = status_fd, .attach = attach, .master = -1};
+        mon m = {.root = root,
+                 .runroot = runroot,
+                 .id = id,
+                 .status_fd = status_fd,
+                 .attach = attach,
+                 .master = -1};
         sigset_t set;
         int r, status = 255;
 

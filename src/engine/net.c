@@ -21,7 +21,8 @@ char *engine_netns_path(const char *runroot, const char *id)
 
 bool engine_net_bridged(const char *network)
 {
-        return network && !streq(network, "none") && !streq(network, "host") && strncmp(network, "container:", 10) != 0;
+        return network && !streq(network, "none") && !streq(network, "host") &&
+               strncmp(network, "container:", 10) != 0;
 }
 
 int engine_net_validate(engine *e, run_opts *o, berth_error **err)
@@ -45,17 +46,22 @@ int engine_net_validate(engine *e, run_opts *o, berth_error **err)
                         return r;
                 bool user = !streq(n->name, NET_DEFAULT);
                 if (o->ip && !user)
-                        return berth_error_say(err, EINVAL,
-                                               "--ip: a chosen address is supported on user-defined networks only");
+                        return berth_error_say(
+                                err, EINVAL,
+                                "--ip: a chosen address is supported on user-defined networks only");
                 if (o->network_aliases && !user)
-                        return berth_error_say(err, EINVAL,
-                                               "--network-alias: aliases are supported on user-defined networks only");
+                        return berth_error_say(
+                                err, EINVAL,
+                                "--network-alias: aliases are supported on user-defined networks only");
         }
         if (!bridged && (o->ip || o->mac_address || o->network_aliases))
-                return berth_error_say(err, EINVAL, "--ip, --mac-address and --network-alias need a bridge network, "
-                                                    "not --network %s", o->network);
+                return berth_error_say(err, EINVAL,
+                                       "--ip, --mac-address and --network-alias need a bridge network, "
+                                       "not --network %s",
+                                       o->network);
         if (!bridged && (o->publish || o->publish_all) && !streq(o->network, "host"))
-                return berth_error_say(err, EINVAL, "publishing ports needs a bridge network, not --network %s",
+                return berth_error_say(err, EINVAL,
+                                       "publishing ports needs a bridge network, not --network %s",
                                        o->network);
         STRV_FOREACH (p, o->publish) {
                 net_port port;
@@ -162,7 +168,8 @@ int engine_net_up(engine *e, const ctr_record *c, berth_error **err)
                 np++;
         }
         reqs = xcalloc(strv_length(o.networks) + 1, sizeof(*reqs));
-        reqs[n++] = (net_request){.network = o.network, .ip = o.ip, .mac = o.mac_address, .aliases = o.network_aliases};
+        reqs[n++] = (net_request){
+                .network = o.network, .ip = o.ip, .mac = o.mac_address, .aliases = o.network_aliases};
         STRV_FOREACH (extra, o.networks)
                 reqs[n++] = (net_request){.network = *extra};
         if (r >= 0)
@@ -198,7 +205,8 @@ void engine_net_spec(engine *e, const ctr_record *c, json_t *spec)
         else if (net && strncmp(net, "container:", 10) == 0) {
                 _cleanup_ctr_record_ ctr_record *other = NULL;
                 path = engine_netns_path(e->runroot, net + 10);
-                if (access(path, F_OK) < 0 && engine_lookup(e, net + 10, &other, NULL) >= 0 && other->pid > 0) {
+                if (access(path, F_OK) < 0 && engine_lookup(e, net + 10, &other, NULL) >= 0 &&
+                    other->pid > 0) {
                         free(path);
                         path = xasprintf("/proc/%d/ns/net", (int)other->pid);
                 }
@@ -210,7 +218,8 @@ void engine_net_spec(engine *e, const ctr_record *c, json_t *spec)
                         json_object_set_new(n, "path", json_string(path));
 }
 
-int engine_connect(engine *e, const char *what, const char *network, const net_request *req_in, berth_error **err)
+int engine_connect(engine *e, const char *what, const char *network, const net_request *req_in,
+                   berth_error **err)
 {
         _cleanup_ctr_record_ ctr_record *c = NULL;
         _cleanup_net_network_ net_network *n = NULL;
@@ -222,8 +231,9 @@ int engine_connect(engine *e, const char *what, const char *network, const net_r
                 return r;
         const char *cur = json_string_value(json_object_get(c->opts, "network"));
         if (!engine_net_bridged(cur))
-                return berth_error_say(err, EINVAL, "container %s uses --network %s: it cannot join a network",
-                                       c->name, cur ? cur : "none");
+                return berth_error_say(err, EINVAL,
+                                       "container %s uses --network %s: it cannot join a network", c->name,
+                                       cur ? cur : "none");
         json_t *extra = json_object_get(c->opts, "networks");
         size_t i;
         json_t *v;
@@ -231,8 +241,8 @@ int engine_connect(engine *e, const char *what, const char *network, const net_r
         json_array_foreach (extra, i, v)
                 known = known || streq(json_string_value(v), n->name);
         if (known)
-                return berth_error_say(err, EEXIST, "container %s is already connected to network %s", c->name,
-                                       n->name);
+                return berth_error_say(err, EEXIST, "container %s is already connected to network %s",
+                                       c->name, n->name);
         if (streq(c->state, "running") || streq(c->state, "paused")) {
                 _cleanup_free_ char *path = engine_netns_path(e->runroot, c->id);
                 net_request req = *req_in;
@@ -274,9 +284,10 @@ int engine_disconnect(engine *e, const char *what, const char *network, berth_er
         if (found == SIZE_MAX) {
                 if (cur && (streq(cur, n->name) || streq(cur, n->id)))
                         return berth_error_say(err, EINVAL,
-                                               "container %s: its first network %s cannot be disconnected", c->name,
-                                               n->name);
-                return berth_error_say(err, ENOENT, "container %s is not connected to network %s", c->name, n->name);
+                                               "container %s: its first network %s cannot be disconnected",
+                                               c->name, n->name);
+                return berth_error_say(err, ENOENT, "container %s is not connected to network %s", c->name,
+                                       n->name);
         }
         _cleanup_strv_free_ char **peers = net_peers(e->db, c->id);
         if (streq(c->state, "running") || streq(c->state, "paused")) {
@@ -315,7 +326,8 @@ int engine_network_remove(engine *e, const char *what, berth_error **err)
                 json_array_foreach (json_object_get((*p)->opts, "networks"), i, v)
                         uses = uses || streq(json_string_value(v), n->name);
                 if (uses)
-                        r = berth_error_say(err, EBUSY, "network %s is in use by container %s", n->name, (*p)->name);
+                        r = berth_error_say(err, EBUSY, "network %s is in use by container %s", n->name,
+                                            (*p)->name);
         }
         ctr_record_list_free(l);
         if (r < 0)
@@ -391,11 +403,13 @@ void engine_net_inspect(engine *e, const ctr_record *c, json_t *o)
                         l = json_array();
                         json_object_set_new(bindings, key, l);
                 }
-                json_array_append_new(l, json_pack("{s:s,s:s}", "HostIp", streq(p.host_ip, "0.0.0.0") ? "" : p.host_ip,
-                                                   "HostPort", hp));
+                json_array_append_new(l, json_pack("{s:s,s:s}", "HostIp",
+                                                   streq(p.host_ip, "0.0.0.0") ? "" : p.host_ip, "HostPort",
+                                                   hp));
         }
         json_object_set_new(host, "PortBindings", bindings);
-        json_object_set_new(host, "PublishAllPorts", json_boolean(json_is_true(json_object_get(c->opts, "publish_all"))));
+        json_object_set_new(host, "PublishAllPorts",
+                            json_boolean(json_is_true(json_object_get(c->opts, "publish_all"))));
         json_object_set(host, "Dns", json_object_get(c->opts, "dns") ?: json_array());
         json_object_set(host, "DnsSearch", json_object_get(c->opts, "dns_search") ?: json_array());
         json_object_set(host, "DnsOptions", json_object_get(c->opts, "dns_options") ?: json_array());
@@ -412,7 +426,8 @@ char *engine_ports_text(engine *e, const char *id)
 
         json_object_foreach (json_object_get(ns, "Ports"), k, l)
                 json_array_foreach (l, i, b)
-                        strv_consume(&parts, xasprintf("%s:%s->%s", json_string_value(json_object_get(b, "HostIp")),
-                                                       json_string_value(json_object_get(b, "HostPort")), k));
+                        strv_consume(&parts,
+                                     xasprintf("%s:%s->%s", json_string_value(json_object_get(b, "HostIp")),
+                                               json_string_value(json_object_get(b, "HostPort")), k));
         return parts ? strv_join(parts, ", ") : xstrdup("");
 }

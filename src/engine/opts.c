@@ -7,15 +7,13 @@
 
 void run_opts_clear(run_opts *o)
 {
-        char **strs[] = {&o->name,        &o->workdir,     &o->user,       &o->hostname,
-                         &o->network,     &o->restart,     &o->pull,       &o->seccomp,
-                         &o->stop_signal, &o->cpuset_cpus, &o->cpuset_mems, &o->ip,
-                         &o->mac_address};
-        char ***lists[] = {&o->env,     &o->entrypoint, &o->cmd,      &o->volumes,
-                           &o->tmpfs,   &o->cap_add,    &o->cap_drop, &o->labels,
-                           &o->sysctls, &o->ulimits,    &o->devices,  &o->group_add,
-                           &o->networks, &o->publish, &o->add_hosts, &o->dns,
-                           &o->dns_search, &o->dns_options, &o->network_aliases};
+        char **strs[] = {&o->name,        &o->workdir, &o->user,       &o->hostname,    &o->network,
+                         &o->restart,     &o->pull,    &o->seccomp,    &o->stop_signal, &o->cpuset_cpus,
+                         &o->cpuset_mems, &o->ip,      &o->mac_address};
+        char ***lists[] = {&o->env,     &o->entrypoint, &o->cmd,         &o->volumes,        &o->tmpfs,
+                           &o->cap_add, &o->cap_drop,   &o->labels,      &o->sysctls,        &o->ulimits,
+                           &o->devices, &o->group_add,  &o->networks,    &o->publish,        &o->add_hosts,
+                           &o->dns,     &o->dns_search, &o->dns_options, &o->network_aliases};
 
         for (size_t i = 0; i < ELEMENTSOF(strs); i++)
                 free(*strs[i]);

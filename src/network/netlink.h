@@ -27,11 +27,14 @@ int nl_bridge_add(nl *h, const char *name, berth_error **err);
 /* A veth pair: host in this namespace, peer moved at once into peer_netns_fd. */
 int nl_veth_add(nl *h, const char *host, const char *peer, int peer_netns_fd, berth_error **err);
 /* Change link ifindex: rename (name), enslave to master (> 0), set the MAC (mac), bring it up. */
-int nl_link_set(nl *h, int ifindex, const char *name, int master, const uint8_t *mac, bool up, berth_error **err);
+int nl_link_set(nl *h, int ifindex, const char *name, int master, const uint8_t *mac, bool up,
+                berth_error **err);
 /* Delete link name; a missing link is success. */
 int nl_link_del(nl *h, const char *name, berth_error **err);
 /* addr and gw are in network byte order. */
 int nl_addr_add(nl *h, int ifindex, uint32_t addr, int prefix, berth_error **err);
 int nl_route_add_default(nl *h, uint32_t gw, berth_error **err);
+/* Is there an nftables table name in family ip? 1 yes, 0 no, negative errno. */
+int nl_nft_table_exists(const char *name);
 /* Let a bridge port send a frame back where it came from (a container reaching its own port). */
 int nl_bridge_port_hairpin(nl *h, int ifindex, berth_error **err);

@@ -267,7 +267,8 @@ static int subnet_conflict(db *d, uint32_t net, int len, char **ret_with, berth_
         while ((r = db_step_row(d, s, err)) > 0) {
                 uint32_t o;
                 int olen;
-                if (parse_cidr((const char *)sqlite3_column_text(s, 1), &o, &olen) && overlaps(net, len, o, olen)) {
+                if (parse_cidr((const char *)sqlite3_column_text(s, 1), &o, &olen) &&
+                    overlaps(net, len, o, olen)) {
                         *ret_with = xasprintf("network %s", sqlite3_column_text(s, 0));
                         return 1;
                 }
@@ -289,8 +290,9 @@ static int insert_network(db *d, const net_create_opts *o, net_network **ret, be
         uint32_t net = 0, gw = 0;
         int len = 16, r;
 
-        if (!o->name[0] || strspn(o->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
-                                   strlen(o->name) ||
+        if (!o->name[0] ||
+            strspn(o->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+                    strlen(o->name) ||
             strlen(o->name) > 64)
                 return berth_error_say(err, EINVAL, "invalid network name \"%s\"", o->name);
         STRV_FOREACH (l, o->labels) {
@@ -301,14 +303,16 @@ static int insert_network(db *d, const net_create_opts *o, net_network **ret, be
         labels_text = jsonh_dump(labels, false);
         if (o->subnet) {
                 if (!parse_cidr(o->subnet, &net, &len))
-                        return berth_error_say(err, EINVAL, "invalid subnet %s: want a.b.c.d/8-30", o->subnet);
+                        return berth_error_say(err, EINVAL, "invalid subnet %s: want a.b.c.d/8-30",
+                                               o->subnet);
                 if (net & ~prefix_mask(len))
-                        return berth_error_say(err, EINVAL, "invalid subnet %s: host bits are set", o->subnet);
+                        return berth_error_say(err, EINVAL, "invalid subnet %s: host bits are set",
+                                               o->subnet);
         }
         if (o->gateway && (!parse_ip(o->gateway, &gw) || !o->subnet || ((gw ^ net) & prefix_mask(len)) ||
                            gw == net || gw == (net | ~prefix_mask(len))))
-                return berth_error_say(err, EINVAL, "invalid gateway %s: not an address of subnet %s", o->gateway,
-                                       strempty(o->subnet));
+                return berth_error_say(err, EINVAL, "invalid gateway %s: not an address of subnet %s",
+                                       o->gateway, strempty(o->subnet));
 
         r = db_begin(d, err);
         if (r < 0)
@@ -343,11 +347,12 @@ static int insert_network(db *d, const net_create_opts *o, net_network **ret, be
                         r = -EINVAL;
         }
         if (r >= 0)
-                r = exec_bind(d, err,
-                              "INSERT INTO networks (id, name, bridge, subnet, gateway, internal, labels, created)"
-                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                              "sssssisi", id, o->name, bridge, subnet, gateway, (int64_t)o->internal, labels_text,
-                              now_ns());
+                r = exec_bind(
+                        d, err,
+                        "INSERT INTO networks (id, name, bridge, subnet, gateway, internal, labels, created)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        "sssssisi", id, o->name, bridge, subnet, gateway, (int64_t)o->internal, labels_text,
+                        now_ns());
         if (r >= 0)
                 r = db_commit(d, err);
         if (r < 0) {
@@ -492,6 +497,8 @@ static int host_ensure(const net_network *n, berth_error **err)
         if (!n->internal)
                 sysctl_write("/proc/sys/net/ipv4/ip_forward", "1");
 
+        if (nl_nft_table_exists(n->bridge) > 0)
+                return 0;
         const char *t = n->bridge, *s = n->subnet;
         _cleanup_free_ char *cmds = NULL;
         size_t size;
@@ -499,28 +506,40 @@ static int host_ensure(const net_network *n, berth_error **err)
         if (!f)
                 return berth_error_say(err, errno, "open_memstream");
         fprintf(f, "create table ip %s\n", t);
-        fprintf(f, "add map ip %s ports_ip { type ipv4_addr . inet_proto . inet_service : "
-                   "ipv4_addr . inet_service ; }\n", t);
-        fprintf(f, "add map ip %s ports_any { type inet_proto . inet_service : ipv4_addr . inet_service ; }\n", t);
+        fprintf(f,
+                "add map ip %s ports_ip { type ipv4_addr . inet_proto . inet_service : "
+                "ipv4_addr . inet_service ; }\n",
+                t);
+        fprintf(f,
+                "add map ip %s ports_any { type inet_proto . inet_service : ipv4_addr . inet_service ; }\n",
+                t);
         /* published ports: to any local address, from outside (prerouting) and from the host (output) */
         static const char *const hooks[][2] = {{"prerouting", "dstnat"}, {"output", "-100"}};
         for (size_t i = 0; i < ELEMENTSOF(hooks); i++) {
-                fprintf(f, "add chain ip %s %s { type nat hook %s priority %s ; }\n", t, hooks[i][0], hooks[i][0],
-                        hooks[i][1]);
-                fprintf(f, "add rule ip %s %s fib daddr type local dnat ip to ip daddr . meta l4proto . th dport "
-                           "map @ports_ip\n", t, hooks[i][0]);
-                fprintf(f, "add rule ip %s %s fib daddr type local dnat ip to meta l4proto . th dport map "
-                           "@ports_any\n", t, hooks[i][0]);
+                fprintf(f, "add chain ip %s %s { type nat hook %s priority %s ; }\n", t, hooks[i][0],
+                        hooks[i][0], hooks[i][1]);
+                fprintf(f,
+                        "add rule ip %s %s fib daddr type local dnat ip to ip daddr . meta l4proto . th "
+                        "dport "
+                        "map @ports_ip\n",
+                        t, hooks[i][0]);
+                fprintf(f,
+                        "add rule ip %s %s fib daddr type local dnat ip to meta l4proto . th dport map "
+                        "@ports_any\n",
+                        t, hooks[i][0]);
         }
         fprintf(f, "add chain ip %s postrouting { type nat hook postrouting priority srcnat ; }\n", t);
         if (!n->internal) /* the way out */
                 fprintf(f, "add rule ip %s postrouting ip saddr %s oifname != \"%s\" masquerade\n", t, s, t);
         /* 127.0.0.1 and hairpin: the answer must come back through the host */
-        fprintf(f, "add rule ip %s postrouting oifname \"%s\" ct status dnat ip saddr { 127.0.0.0/8, %s } "
-                   "masquerade\n", t, t, s);
+        fprintf(f,
+                "add rule ip %s postrouting oifname \"%s\" ct status dnat ip saddr { 127.0.0.0/8, %s } "
+                "masquerade\n",
+                t, t, s);
         fprintf(f, "add chain ip %s forward { type filter hook forward priority filter ; }\n", t);
         /* no way to another berth network */
-        fprintf(f, "add rule ip %s forward iifname \"%s\" oifname != \"%s\" oifname \"berth*\" drop\n", t, t, t);
+        fprintf(f, "add rule ip %s forward iifname \"%s\" oifname != \"%s\" oifname \"berth*\" drop\n", t, t,
+                t);
         if (n->internal) { /* nothing in or out but between its own ports */
                 fprintf(f, "add rule ip %s forward iifname \"%s\" oifname != \"%s\" drop\n", t, t, t);
                 fprintf(f, "add rule ip %s forward oifname \"%s\" iifname != \"%s\" drop\n", t, t, t);
@@ -561,8 +580,8 @@ int net_port_parse(const char *spec, net_port *ret, berth_error **err)
         if (slash) {
                 *slash = 0;
                 if (!streq(slash + 1, "tcp") && !streq(slash + 1, "udp"))
-                        return berth_error_say(err, EINVAL, "invalid port %s: protocol %s is not tcp or udp", spec,
-                                               slash + 1);
+                        return berth_error_say(err, EINVAL, "invalid port %s: protocol %s is not tcp or udp",
+                                               spec, slash + 1);
                 snprintf(p.proto, sizeof(p.proto), "%s", slash + 1);
         }
         _cleanup_strv_free_ char **f = strv_split(c, ":");
@@ -580,12 +599,14 @@ int net_port_parse(const char *spec, net_port *ret, berth_error **err)
                 ok = parse_ip(f[0], &ip) && strlen(f[0]) < sizeof(p.host_ip);
                 if (ok)
                         snprintf(p.host_ip, sizeof(p.host_ip), "%s", f[0]);
-                ok = ok && (n == 3 ? parse_port(f[1], &p.host_port, false) && parse_port(f[2], &p.ctr_port, false)
-                                   : parse_port(f[1], &p.ctr_port, false));
+                ok = ok &&
+                     (n == 3 ? parse_port(f[1], &p.host_port, false) && parse_port(f[2], &p.ctr_port, false)
+                             : parse_port(f[1], &p.ctr_port, false));
         } else
                 ok = false;
         if (!ok)
-                return berth_error_say(err, EINVAL, "invalid port %s: want [IP:][HOST:]CONTAINER[/tcp|udp]", spec);
+                return berth_error_say(err, EINVAL, "invalid port %s: want [IP:][HOST:]CONTAINER[/tcp|udp]",
+                                       spec);
         *ret = p;
         return 0;
 }
@@ -640,23 +661,25 @@ static int reserve_port(db *d, const char *id, const char *network_id, const cha
                                 p->host_port = 0;
                 }
                 if (p->host_port == 0)
-                        return berth_error_say(err, ENOSPC, "no free host port for %u/%s", p->ctr_port, p->proto);
+                        return berth_error_say(err, ENOSPC, "no free host port for %u/%s", p->ctr_port,
+                                               p->proto);
         } else {
                 r = port_taken(d, p, err);
                 if (r < 0)
                         return r;
                 if (r > 0)
-                        return berth_error_say(err, EADDRINUSE, "port %s:%u/%s is already allocated", p->host_ip,
-                                               p->host_port, p->proto);
+                        return berth_error_say(err, EADDRINUSE, "port %s:%u/%s is already allocated",
+                                               p->host_ip, p->host_port, p->proto);
                 if (!port_bindable(p))
-                        return berth_error_say(err, EADDRINUSE, "port %s:%u/%s is in use on the host", p->host_ip,
-                                               p->host_port, p->proto);
+                        return berth_error_say(err, EADDRINUSE, "port %s:%u/%s is in use on the host",
+                                               p->host_ip, p->host_port, p->proto);
         }
-        return exec_bind(d, err,
-                         "INSERT INTO network_ports (container_id, network_id, host_ip, host_port, proto, ctr_ip,"
-                         " ctr_port) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                         "sssissi", id, network_id, p->host_ip, (int64_t)p->host_port, p->proto, ctr_ip,
-                         (int64_t)p->ctr_port);
+        return exec_bind(
+                d, err,
+                "INSERT INTO network_ports (container_id, network_id, host_ip, host_port, proto, ctr_ip,"
+                " ctr_port) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "sssissi", id, network_id, p->host_ip, (int64_t)p->host_port, p->proto, ctr_ip,
+                (int64_t)p->ctr_port);
 }
 
 /* ---- endpoints ---- */
@@ -685,7 +708,8 @@ static int cmp_u32(const void *a, const void *b)
         return x < y ? -1 : x > y;
 }
 
-static int alloc_ip(db *d, const net_network *n, const char *want, char **ret, int *ret_prefix, berth_error **err)
+static int alloc_ip(db *d, const net_network *n, const char *want, char **ret, int *ret_prefix,
+                    berth_error **err)
 {
         _cleanup_stmt_ sqlite3_stmt *s = NULL;
         _cleanup_free_ uint32_t *used = NULL;
@@ -710,11 +734,11 @@ static int alloc_ip(db *d, const net_network *n, const char *want, char **ret, i
         qsort(used, nused, sizeof(*used), cmp_u32);
         if (want) {
                 if (!parse_ip(want, &ip) || ((ip ^ net) & prefix_mask(len)) || ip == net || ip == last)
-                        return berth_error_say(err, EINVAL, "address %s is not in subnet %s of network %s", want,
-                                               n->subnet, n->name);
+                        return berth_error_say(err, EINVAL, "address %s is not in subnet %s of network %s",
+                                               want, n->subnet, n->name);
                 if (ip == gw || bsearch(&ip, used, nused, sizeof(*used), cmp_u32))
-                        return berth_error_say(err, EADDRINUSE, "address %s is already in use on network %s", want,
-                                               n->name);
+                        return berth_error_say(err, EADDRINUSE, "address %s is already in use on network %s",
+                                               want, n->name);
         } else {
                 size_t i = 0;
                 for (ip = net + 1; ip < last; ip++) {
@@ -724,8 +748,8 @@ static int alloc_ip(db *d, const net_network *n, const char *want, char **ret, i
                                 break;
                 }
                 if (ip >= last)
-                        return berth_error_say(err, ENOSPC, "no free address left in network %s (%s)", n->name,
-                                               n->subnet);
+                        return berth_error_say(err, ENOSPC, "no free address left in network %s (%s)",
+                                               n->name, n->subnet);
         }
         *ret = ip_text(ip);
         *ret_prefix = len;
@@ -774,21 +798,23 @@ static int allocate(db *d, const char *id, const char *name, const net_request *
                         for (int k = 0; k < 4; k++)
                                 mac[2 + k] = (uint8_t)(ip >> (24 - 8 * k));
                 }
-                ep->mac = xasprintf("%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+                ep->mac = xasprintf("%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+                                    mac[5]);
                 ep->ifname = xasprintf("eth%zu", first_if + i);
                 _cleanup_free_ char *rnd = random_hex(5);
                 ep->host_ifname = xasprintf("vberth%.9s", rnd);
                 STRV_FOREACH (a, reqs[i].aliases)
                         json_array_append_new(aliases, json_string(*a));
                 aliases_text = jsonh_dump(aliases, false);
-                r = exec_bind(d, err,
-                              "INSERT INTO network_endpoints (container_id, network_id, container_name, ip, mac,"
-                              " ifname, host_ifname, aliases) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                              "ssssssss", id, ep->net->id, name, ep->ip, ep->mac, ep->ifname, ep->host_ifname,
-                              aliases_text);
+                r = exec_bind(
+                        d, err,
+                        "INSERT INTO network_endpoints (container_id, network_id, container_name, ip, mac,"
+                        " ifname, host_ifname, aliases) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        "ssssssss", id, ep->net->id, name, ep->ip, ep->mac, ep->ifname, ep->host_ifname,
+                        aliases_text);
                 if (r == -EEXIST || (r < 0 && err && *err && strstr(berth_error_text(*err), "UNIQUE")))
-                        r = berth_error_say(err, EEXIST, "container %s is already connected to network %s", name,
-                                            ep->net->name);
+                        r = berth_error_say(err, EEXIST, "container %s is already connected to network %s",
+                                            name, ep->net->name);
         }
         for (size_t i = 0; r >= 0 && i < nports; i++)
                 r = reserve_port(d, id, eps[0].net->id, eps[0].ip, &ports[i], err);
@@ -865,10 +891,11 @@ static int wire(nl *host, nl *inside, int netns_fd, const endpoint *ep, bool rou
 static int add_port_rules(db *d, const char *id, berth_error **err)
 {
         _cleanup_stmt_ sqlite3_stmt *s = NULL;
-        int r = db_prepare(d,
-                           "SELECT n.bridge, p.host_ip, p.host_port, p.proto, p.ctr_ip, p.ctr_port"
-                           " FROM network_ports p JOIN networks n ON n.id = p.network_id WHERE p.container_id = ?1",
-                           &s, err);
+        int r = db_prepare(
+                d,
+                "SELECT n.bridge, p.host_ip, p.host_port, p.proto, p.ctr_ip, p.ctr_port"
+                " FROM network_ports p JOIN networks n ON n.id = p.network_id WHERE p.container_id = ?1",
+                &s, err);
 
         if (r < 0)
                 return r;
@@ -881,10 +908,10 @@ static int add_port_rules(db *d, const char *id, berth_error **err)
                 int hport = sqlite3_column_int(s, 2), cport = sqlite3_column_int(s, 5);
                 _cleanup_free_ char *cmd =
                         streq(hip, "0.0.0.0")
-                                ? xasprintf("add element ip %s ports_any { %s . %d : %s . %d }", t, proto, hport, cip,
-                                            cport)
-                                : xasprintf("add element ip %s ports_ip { %s . %s . %d : %s . %d }", t, hip, proto,
-                                            hport, cip, cport);
+                                ? xasprintf("add element ip %s ports_any { %s . %d : %s . %d }", t, proto,
+                                            hport, cip, cport)
+                                : xasprintf("add element ip %s ports_ip { %s . %s . %d : %s . %d }", t, hip,
+                                            proto, hport, cip, cport);
                 r = nft_run(cmd, err);
                 if (r < 0)
                         return r;
@@ -960,16 +987,21 @@ static int count_endpoints(db *d, const char *id)
         return max + 1;
 }
 
-static void endpoint_remove(db *d, const char *id, const char *network_id)
+/* The ports, veths and rows of container id on network_id (NULL: all). links: delete the veths
+ * now; without, they go with the namespace: the kernel destroys a dead namespace's links in a
+ * batch, off our path (a veth's own RTM_DELLINK waits ~12 ms for an RCU grace period). */
+static void endpoint_remove(db *d, const char *id, const char *network_id, bool links)
 {
         _cleanup_stmt_ sqlite3_stmt *s = NULL;
         _cleanup_nl_ nl *h = NULL;
 
         nl_open(&h, NULL);
-        if (db_prepare(d,
-                       "SELECT n.bridge, p.host_ip, p.host_port, p.proto FROM network_ports p JOIN networks n"
-                       " ON n.id = p.network_id WHERE p.container_id = ?1 AND (?2 IS NULL OR p.network_id = ?2)",
-                       &s, NULL) >= 0) {
+        if (db_prepare(
+                    d,
+                    "SELECT n.bridge, p.host_ip, p.host_port, p.proto FROM network_ports p JOIN networks n"
+                    " ON n.id = p.network_id WHERE p.container_id = ?1 AND (?2 IS NULL OR p.network_id = "
+                    "?2)",
+                    &s, NULL) >= 0) {
                 sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
                 sqlite3_bind_text(s, 2, network_id, -1, SQLITE_TRANSIENT);
                 while (db_step_row(d, s, NULL) > 0) {
@@ -979,17 +1011,19 @@ static void endpoint_remove(db *d, const char *id, const char *network_id)
                         int hport = sqlite3_column_int(s, 2);
                         _cleanup_free_ char *cmd =
                                 streq(hip, "0.0.0.0")
-                                        ? xasprintf("delete element ip %s ports_any { %s . %d }", t, proto, hport)
-                                        : xasprintf("delete element ip %s ports_ip { %s . %s . %d }", t, hip, proto,
-                                                    hport);
+                                        ? xasprintf("delete element ip %s ports_any { %s . %d }", t, proto,
+                                                    hport)
+                                        : xasprintf("delete element ip %s ports_ip { %s . %s . %d }", t, hip,
+                                                    proto, hport);
                         nft_run(cmd, NULL);
                 }
                 sqlite3_finalize(TAKE_PTR(s));
         }
-        if (h && db_prepare(d,
-                            "SELECT host_ifname FROM network_endpoints WHERE container_id = ?1"
-                            " AND (?2 IS NULL OR network_id = ?2)",
-                            &s, NULL) >= 0) {
+        if (links && h &&
+            db_prepare(d,
+                       "SELECT host_ifname FROM network_endpoints WHERE container_id = ?1"
+                       " AND (?2 IS NULL OR network_id = ?2)",
+                       &s, NULL) >= 0) {
                 sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
                 sqlite3_bind_text(s, 2, network_id, -1, SQLITE_TRANSIENT);
                 while (db_step_row(d, s, NULL) > 0)
@@ -997,11 +1031,13 @@ static void endpoint_remove(db *d, const char *id, const char *network_id)
         }
         if (db_begin(d, NULL) >= 0) {
                 if (network_id) {
-                        exec_bind(d, NULL, "DELETE FROM network_ports WHERE container_id = ?1 AND network_id = ?2",
-                                  "ss", id, network_id);
                         exec_bind(d, NULL,
-                                  "DELETE FROM network_endpoints WHERE container_id = ?1 AND network_id = ?2", "ss",
-                                  id, network_id);
+                                  "DELETE FROM network_ports WHERE container_id = ?1 AND network_id = ?2",
+                                  "ss", id, network_id);
+                        exec_bind(
+                                d, NULL,
+                                "DELETE FROM network_endpoints WHERE container_id = ?1 AND network_id = ?2",
+                                "ss", id, network_id);
                 } else {
                         exec_bind(d, NULL, "DELETE FROM network_ports WHERE container_id = ?1", "s", id);
                         exec_bind(d, NULL, "DELETE FROM network_endpoints WHERE container_id = ?1", "s", id);
@@ -1013,11 +1049,12 @@ static void endpoint_remove(db *d, const char *id, const char *network_id)
 
 void net_teardown(db *d, const char *netns_path, const char *id)
 {
-        endpoint_remove(d, id, NULL);
-        if (netns_path) {
-                umount2(netns_path, MNT_DETACH);
+        /* the veths live in the namespace: when its file is there, they go with it */
+        bool ns = netns_path && umount2(netns_path, MNT_DETACH) == 0;
+
+        endpoint_remove(d, id, NULL, !ns);
+        if (netns_path)
                 unlink(netns_path);
-        }
 }
 
 int net_connect(db *d, const char *netns_path, const char *id, const char *name, const net_request *req,
@@ -1034,7 +1071,7 @@ int net_connect(db *d, const char *netns_path, const char *id, const char *name,
                 return r;
         r = attach(d, netns_path, id, name, req, 1, NULL, 0, (size_t)first, err);
         if (r < 0)
-                endpoint_remove(d, id, n->id);
+                endpoint_remove(d, id, n->id, true);
         return r;
 }
 
@@ -1045,8 +1082,9 @@ int net_disconnect(db *d, const char *id, const char *network, berth_error **err
         int r = net_get(d, network, &n, err);
 
         if (r >= 0)
-                r = db_prepare(d, "SELECT 1 FROM network_endpoints WHERE container_id = ?1 AND network_id = ?2", &s,
-                               err);
+                r = db_prepare(d,
+                               "SELECT 1 FROM network_endpoints WHERE container_id = ?1 AND network_id = ?2",
+                               &s, err);
         if (r < 0)
                 return r;
         sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
@@ -1056,7 +1094,7 @@ int net_disconnect(db *d, const char *id, const char *network, berth_error **err
                 return berth_error_say(err, ENOENT, "container is not connected to network %s", n->name);
         if (r < 0)
                 return r;
-        endpoint_remove(d, id, n->id);
+        endpoint_remove(d, id, n->id, true);
         return 0;
 }
 
@@ -1083,11 +1121,12 @@ json_t *net_settings_json(db *d, const char *id)
                         const char *slash = strchr(subnet, '/');
                         int prefix = slash ? atoi(slash + 1) : 0;
                         json_t *aliases = json_loads((const char *)sqlite3_column_text(s, 6), 0, NULL);
-                        json_t *e = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "NetworkID",
-                                              sqlite3_column_text(s, 1), "EndpointID", sqlite3_column_text(s, 7),
-                                              "IPAddress", sqlite3_column_text(s, 2), "IPPrefixLen", prefix,
-                                              "Gateway", sqlite3_column_text(s, 4), "MacAddress",
-                                              sqlite3_column_text(s, 5), "Aliases", aliases ? aliases : json_array());
+                        json_t *e = json_pack(
+                                "{s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "NetworkID",
+                                sqlite3_column_text(s, 1), "EndpointID", sqlite3_column_text(s, 7),
+                                "IPAddress", sqlite3_column_text(s, 2), "IPPrefixLen", prefix, "Gateway",
+                                sqlite3_column_text(s, 4), "MacAddress", sqlite3_column_text(s, 5),
+                                "Aliases", aliases ? aliases : json_array());
                         if (first) {
                                 json_object_set(j, "IPAddress", json_object_get(e, "IPAddress"));
                                 json_object_set(j, "IPPrefixLen", json_object_get(e, "IPPrefixLen"));
@@ -1099,8 +1138,10 @@ json_t *net_settings_json(db *d, const char *id)
                 }
                 sqlite3_finalize(TAKE_PTR(s));
         }
-        if (db_prepare(d, "SELECT host_ip, host_port, proto, ctr_port FROM network_ports WHERE container_id = ?1", &s,
-                       NULL) >= 0) {
+        if (db_prepare(
+                    d,
+                    "SELECT host_ip, host_port, proto, ctr_port FROM network_ports WHERE container_id = ?1",
+                    &s, NULL) >= 0) {
                 sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
                 while (db_step_row(d, s, NULL) > 0) {
                         _cleanup_free_ char *key =
@@ -1120,9 +1161,9 @@ json_t *net_settings_json(db *d, const char *id)
         return j;
 }
 
-#define PEERS_SQL                                                                                                \
-        " FROM network_endpoints e JOIN networks n ON n.id = e.network_id"                                       \
-        " WHERE n.name != '" NET_DEFAULT "' AND e.container_id != ?1 AND e.network_id IN"                         \
+#define PEERS_SQL                                                                                           \
+        " FROM network_endpoints e JOIN networks n ON n.id = e.network_id"                                  \
+        " WHERE n.name != '" NET_DEFAULT "' AND e.container_id != ?1 AND e.network_id IN"                   \
         " (SELECT network_id FROM network_endpoints WHERE container_id = ?1)"
 
 char *net_hosts_lines(db *d, const char *id)
@@ -1134,10 +1175,12 @@ char *net_hosts_lines(db *d, const char *id)
 
         if (!f)
                 return xstrdup("");
-        if (db_prepare(d, "SELECT e.ip, e.container_name, e.aliases" PEERS_SQL " ORDER BY e.ip", &s, NULL) >= 0) {
+        if (db_prepare(d, "SELECT e.ip, e.container_name, e.aliases" PEERS_SQL " ORDER BY e.ip", &s, NULL) >=
+            0) {
                 sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
                 while (db_step_row(d, s, NULL) > 0) {
-                        _cleanup_json_ json_t *a = json_loads((const char *)sqlite3_column_text(s, 2), 0, NULL);
+                        _cleanup_json_ json_t *a =
+                                json_loads((const char *)sqlite3_column_text(s, 2), 0, NULL);
                         size_t i;
                         json_t *v;
                         fprintf(f, "%s\t%s", sqlite3_column_text(s, 0), sqlite3_column_text(s, 1));
@@ -1174,20 +1217,23 @@ json_t *net_network_json(db *d, const net_network *n)
         gmtime_r(&t, &tm);
         strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
         if (db_prepare(d,
-                       "SELECT container_id, container_name, mac, ip FROM network_endpoints WHERE network_id = ?1",
+                       "SELECT container_id, container_name, mac, ip FROM network_endpoints WHERE "
+                       "network_id = ?1",
                        &s, NULL) >= 0) {
                 sqlite3_bind_text(s, 1, n->id, -1, SQLITE_TRANSIENT);
                 const char *slash = strchr(n->subnet, '/');
                 while (db_step_row(d, s, NULL) > 0) {
-                        _cleanup_free_ char *ip = xasprintf("%s%s", sqlite3_column_text(s, 3), slash ? slash : "");
+                        _cleanup_free_ char *ip =
+                                xasprintf("%s%s", sqlite3_column_text(s, 3), slash ? slash : "");
                         json_object_set_new(ctrs, (const char *)sqlite3_column_text(s, 0),
                                             json_pack("{s:s, s:s, s:s}", "Name", sqlite3_column_text(s, 1),
-                                                      "MacAddress", sqlite3_column_text(s, 2), "IPv4Address", ip));
+                                                      "MacAddress", sqlite3_column_text(s, 2), "IPv4Address",
+                                                      ip));
                 }
         }
-        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:s, s:[{s:s, s:s}]}, s:b, s:o, s:{s:s}, s:O}", "Name",
-                         n->name, "Id", n->id, "Created", created, "Scope", "local", "Driver", "bridge",
-                         "EnableIPv6", 0, "IPAM", "Driver", "default", "Config", "Subnet", n->subnet, "Gateway",
-                         n->gateway, "Internal", n->internal, "Containers", ctrs, "Options",
-                         "com.docker.network.bridge.name", n->bridge, "Labels", n->labels);
+        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:s, s:[{s:s, s:s}]}, s:b, s:o, s:{s:s}, s:O}",
+                         "Name", n->name, "Id", n->id, "Created", created, "Scope", "local", "Driver",
+                         "bridge", "EnableIPv6", 0, "IPAM", "Driver", "default", "Config", "Subnet",
+                         n->subnet, "Gateway", n->gateway, "Internal", n->internal, "Containers", ctrs,
+                         "Options", "com.docker.network.bridge.name", n->bridge, "Labels", n->labels);
 }

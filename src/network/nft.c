@@ -59,10 +59,10 @@ int nft_run(const char *cmds, berth_error **err)
                 /* the first line of the library's message is the reason; the rest repeats the input */
                 const char *msg = nft.get_error(ctx);
                 size_t len = msg ? strcspn(msg, "\n") : 0;
-                int e = !msg                            ? EINVAL
-                        : strstr(msg, "File exists")    ? EEXIST
-                        : strstr(msg, "No such file")   ? ENOENT
-                                                        : EINVAL;
+                int e = !msg                          ? EINVAL
+                        : strstr(msg, "File exists")  ? EEXIST
+                        : strstr(msg, "No such file") ? ENOENT
+                                                      : EINVAL;
                 r = berth_error_say(err, e, "nftables: %.*s", (int)len, msg ? msg : "failed");
         }
         nft.ctx_free(ctx);

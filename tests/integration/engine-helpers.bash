@@ -49,7 +49,7 @@ assert_no_network_left() {
         for b in ${BRIDGES:-$(engine_bridges)}; do
                 ! ip link show "$b" >/dev/null 2>&1 || left+=" bridge $b"
                 ! nft list table ip "$b" >/dev/null 2>&1 || left+=" table $b"
-                [ -z "$(ip -o link show master "$b" 2>/dev/null)" ] || left+=" ports of $b"
+                wait_for sh -c "[ -z \"\$(ip -o link show master $b 2>/dev/null)\" ]" || left+=" ports of $b"
         done
         [ -z "$(ls "$RUNROOT/netns" 2>/dev/null)" ] || left+=" netns $(ls "$RUNROOT/netns")"
         [ -z "$left" ] || { echo "network pieces left:$left" >&2; return 1; }

@@ -17,6 +17,11 @@ teardown() {
         engine_teardown
 }
 
+# No veth on bridge $1 (a container's veths go with its namespace, a moment after it ends).
+no_ports() {
+        [ -z "$(ip -o link show master "$1")" ]
+}
+
 ctr_ip() {
         berth inspect "$1" | jq -r ".[0].NetworkSettings.Networks[\"${2:-bridge}\"].IPAddress"
 }
@@ -49,7 +54,7 @@ fetch() { # fetch [berth run flags...] URL: wget from a new container
         [ "$output" = lo ]
         run berth run --rm --network host busybox readlink /proc/self/ns/net
         [ "$output" = "$(readlink /proc/self/ns/net)" ]
-        [ -z "$(ip -o link show master "$bridge")" ] || fail "ports left on $bridge"
+        wait_for no_ports "$bridge" || fail "ports left on $bridge"
 }
 
 @test "containers reach each other by address; names resolve only on a user-defined network" {
@@ -223,7 +228,7 @@ print(s.recvfrom(100)[0].decode())'
         for i in $(seq 200); do
                 berth run --rm -p 18090:80 busybox true || fail "cycle $i"
         done
-        [ -z "$(ip -o link show master "$bridge")" ] || fail "veths left"
+        wait_for no_ports "$bridge" || fail "veths left"
         [ -z "$(ls "$RUNROOT/netns")" ] || fail "netns left"
         [ "$(berth network inspect bridge | jq '.[0].Containers | length')" -eq 0 ]
         [ "$(nft list map ip "$bridge" ports_any | grep -c elements)" -eq 0 ] || fail "$(nft list map ip "$bridge" ports_any)"
@@ -233,7 +238,7 @@ print(s.recvfrom(100)[0].decode())'
         ips=$(berth ps -q | xargs -I{} sh -c "$BERTH_BIN --root $ROOT --runroot $RUNROOT inspect {} | jq -r '.[0].NetworkSettings.IPAddress'")
         [ "$(echo "$ips" | sort -u | wc -l)" -eq 20 ] || fail "addresses: $ips"
         berth ps -q | xargs "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" rm -f >/dev/null
-        [ -z "$(ip -o link show master "$bridge")" ] || fail "veths left"
+        wait_for no_ports "$bridge" || fail "veths left"
         [ "$(berth network inspect bridge | jq '.[0].Containers | length')" -eq 0 ]
         assert_nothing_left
 }
@@ -245,7 +250,7 @@ print(s.recvfrom(100)[0].decode())'
         [ -n "$(ip -o link show master "$bridge")" ] # the half-made pieces are there
         run berth rm -f half
         [ "$status" -eq 0 ]
-        [ -z "$(ip -o link show master "$bridge")" ] || fail "veth left"
+        wait_for no_ports "$bridge" || fail "veth left"
         [ -z "$(ls "$RUNROOT/netns")" ] || fail "netns left"
         [ "$(nft list map ip "$bridge" ports_any | grep -c elements)" -eq 0 ]
         # the port and the address are free again
@@ -258,7 +263,7 @@ print(s.recvfrom(100)[0].decode())'
         wait_for sh -c "! kill -0 $mon 2>/dev/null"
         run berth ps -a
         [[ "$output" == *Exited* ]] || fail "$output"
-        [ -z "$(ip -o link show master "$bridge")" ] || fail "veth left after the monitor died"
+        wait_for no_ports "$bridge" || fail "veth left after the monitor died"
         berth rm again >/dev/null
         assert_nothing_left
 }

@@ -448,9 +448,9 @@ static json_t *ps_row(engine *e, const ctr_record *c, bool no_trunc)
         else
                 quoted = xasprintf("\"%s\"", cmdline);
         _cleanup_free_ char *ports = engine_ports_text(e, c->id);
-        return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Image", c->image, "Command", quoted,
-                         "CreatedAt", created, "RunningFor", created, "Status", status, "State", c->state,
-                         "Names", c->name, "Ports", ports);
+        return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Image", c->image, "Command",
+                         quoted, "CreatedAt", created, "RunningFor", created, "Status", status, "State",
+                         c->state, "Names", c->name, "Ports", ports);
 }
 
 int verb_ps(berth_ctx *ctx, int argc, char **argv, berth_error **err)

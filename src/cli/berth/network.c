@@ -61,8 +61,8 @@ static int network_create(berth_ctx *ctx, int argc, char **argv, net_flags *f, b
                                      {"label", 203, true, "Set a label KEY=VALUE"},
                                      {}};
         _cleanup_net_network_ net_network *n = NULL;
-        int first = parse_flags("network create", "network create [OPTIONS] NETWORK", "Create a network", flags,
-                                argc, argv, 1, on_net_flag, f);
+        int first = parse_flags("network create", "network create [OPTIONS] NETWORK", "Create a network",
+                                flags, argc, argv, 1, on_net_flag, f);
         int r;
 
         if (first <= 0)
@@ -87,9 +87,8 @@ static int network_create(berth_ctx *ctx, int argc, char **argv, net_flags *f, b
 
 static int network_ls(berth_ctx *ctx, int argc, char **argv, net_flags *f, berth_error **err)
 {
-        static const flag flags[] = {{"quiet", 'q', false, "Only ids"},
-                                     {"format", 206, true, "Go-like template or json"},
-                                     {}};
+        static const flag flags[] = {
+                {"quiet", 'q', false, "Only ids"}, {"format", 206, true, "Go-like template or json"}, {}};
         net_network **l = NULL;
         int first = parse_flags("network ls", "network ls [OPTIONS]", "List networks", flags, argc, argv, 0,
                                 on_net_flag, f);
@@ -117,8 +116,9 @@ static int network_ls(berth_ctx *ctx, int argc, char **argv, net_flags *f, berth
                 if (f->quiet)
                         printf("%.12s\n", l[i]->id);
                 else if (f->format) {
-                        _cleanup_json_ json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "ID", l[i]->id, "Name",
-                                                             l[i]->name, "Driver", "bridge", "Scope", "local");
+                        _cleanup_json_ json_t *j =
+                                json_pack("{s:s, s:s, s:s, s:s}", "ID", l[i]->id, "Name", l[i]->name,
+                                          "Driver", "bridge", "Scope", "local");
                         _cleanup_free_ char *line = format_template(f->format, j);
                         puts(line);
                 }
@@ -137,8 +137,8 @@ static int network_inspect(berth_ctx *ctx, int argc, char **argv, net_flags *f, 
 {
         static const flag flags[] = {{"format", 206, true, "Go-like template"}, {}};
         _cleanup_json_ json_t *all = json_array();
-        int first = parse_flags("network inspect", "network inspect NETWORK...", "Show networks", flags, argc, argv,
-                                1, on_net_flag, f);
+        int first = parse_flags("network inspect", "network inspect NETWORK...", "Show networks", flags,
+                                argc, argv, 1, on_net_flag, f);
         int r;
 
         if (first <= 0)
@@ -168,9 +168,10 @@ static int network_inspect(berth_ctx *ctx, int argc, char **argv, net_flags *f, 
 
 static int network_rm(berth_ctx *ctx, int argc, char **argv, net_flags *f, berth_error **err)
 {
-        static const flag flags[] = {{"force", 'f', false, "No error for a network that does not exist"}, {}};
-        int first = parse_flags("network rm", "network rm NETWORK...", "Remove networks", flags, argc, argv, 1,
-                                on_net_flag, f);
+        static const flag flags[] = {{"force", 'f', false, "No error for a network that does not exist"},
+                                     {}};
+        int first = parse_flags("network rm", "network rm NETWORK...", "Remove networks", flags, argc, argv,
+                                1, on_net_flag, f);
         int r, ret = 0;
 
         if (first <= 0)
@@ -195,14 +196,16 @@ static int network_rm(berth_ctx *ctx, int argc, char **argv, net_flags *f, berth
         return ret;
 }
 
-static int network_connect(berth_ctx *ctx, int argc, char **argv, net_flags *f, bool connect, berth_error **err)
+static int network_connect(berth_ctx *ctx, int argc, char **argv, net_flags *f, bool connect,
+                           berth_error **err)
 {
         static const flag cflags[] = {{"ip", 204, true, "Address on the network"},
                                       {"alias", 205, true, "Another name on the network"},
                                       {}};
         static const flag dflags[] = {{"force", 'f', false, "Ignored (as Docker's)"}, {}};
         int first = connect ? parse_flags("network connect", "network connect [OPTIONS] NETWORK CONTAINER",
-                                          "Connect a container to a network", cflags, argc, argv, 2, on_net_flag, f)
+                                          "Connect a container to a network", cflags, argc, argv, 2,
+                                          on_net_flag, f)
                             : parse_flags("network disconnect", "network disconnect NETWORK CONTAINER",
                                           "Disconnect a container from a network", dflags, argc, argv, 2,
                                           on_net_flag, f);
@@ -245,8 +248,8 @@ int verb_network(berth_ctx *ctx, int argc, char **argv, berth_error **err)
         else if (streq(sub, "prune")) {
                 _cleanup_strv_free_ char **removed = NULL;
                 static const flag flags[] = {{"force", 'f', false, "Do not ask (berth never asks)"}, {}};
-                r = parse_flags("network prune", "network prune [OPTIONS]", "Remove unused networks", flags, argc,
-                                argv, 0, on_net_flag, &f);
+                r = parse_flags("network prune", "network prune [OPTIONS]", "Remove unused networks", flags,
+                                argc, argv, 0, on_net_flag, &f);
                 if (r <= 0)
                         return r;
                 r = berth_open_engine(ctx, err);
@@ -268,8 +271,8 @@ int verb_port(berth_ctx *ctx, int argc, char **argv, berth_error **err)
 {
         _cleanup_json_ json_t *j = NULL;
         int first = parse_flags("port", "port CONTAINER [PRIVATE_PORT[/PROTO]]",
-                                "List port mappings or a specific mapping for the container", NULL, argc, argv, 1,
-                                no_flags, NULL);
+                                "List port mappings or a specific mapping for the container", NULL, argc,
+                                argv, 1, no_flags, NULL);
         int r;
 
         if (first <= 0)
@@ -281,7 +284,8 @@ int verb_port(berth_ctx *ctx, int argc, char **argv, berth_error **err)
                 return r;
         _cleanup_free_ char *want = NULL;
         if (first + 1 < argc)
-                want = strchr(argv[first + 1], '/') ? xstrdup(argv[first + 1]) : xasprintf("%s/tcp", argv[first + 1]);
+                want = strchr(argv[first + 1], '/') ? xstrdup(argv[first + 1])
+                                                    : xasprintf("%s/tcp", argv[first + 1]);
         json_t *ports = json_object_get(json_object_get(j, "NetworkSettings"), "Ports"), *l, *b;
         const char *k;
         bool found = false;
