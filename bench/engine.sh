@@ -44,7 +44,7 @@ B=("$BERTH_BIN" --root "$work/berth" --runroot "$work/berth-run")
 tar=$work/busybox.tar
 "$here/tests/fixtures/image-busybox.sh" --tar "$tar"
 "${B[@]}" import --change 'CMD ["sh"]' "$tar" busybox >/dev/null
-cmds=("${B[*]} run --rm busybox true")
+cmds=("${B[*]} run --rm --network none busybox true")
 names=(berth)
 
 if command -v podman >/dev/null; then
