@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <linux/keyctl.h>
+#include <net/if.h>
 
 #include "linux.h"
 #include "mount.h"
@@ -281,6 +282,26 @@ static int child_set_names(const oci_spec *spec, berth_error **err)
         return 0;
 }
 
+/* A new network namespace starts with lo down; bring it up, as crun does (127.0.0.1 works in a
+ * container without a network, as in Docker's). Best effort: nothing depends on it. */
+static void child_loopback_up(const oci_spec *spec)
+{
+        const oci_namespace *net = spec_ns(spec, OCI_NS_NETWORK);
+        struct ifreq ifr = {.ifr_name = "lo"};
+        int fd;
+
+        if (!net || net->path)
+                return;
+        fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return;
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
+                ifr.ifr_flags |= IFF_UP;
+                ioctl(fd, SIOCSIFFLAGS, &ifr);
+        }
+        close(fd);
+}
+
 static int child_sysctl(const oci_spec *spec, berth_error **err)
 {
         const char *key;
@@ -348,6 +369,7 @@ static int child_setup(child_ctx *c, char **ret_exe, int *exit_code, berth_error
         }
         if (child_join_late_namespaces(spec, err) < 0 || child_set_names(spec, err) < 0)
                 return -1;
+        child_loopback_up(spec);
         if (!a->opts->no_new_keyring)
                 syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0);
         if (mount_setup_rootfs(&mctx, err) < 0 || child_create_hooks(c, err) < 0 ||

@@ -52,6 +52,8 @@ fetch() { # fetch [berth run flags...] URL: wget from a new container
         nft list table ip "$bridge" >/dev/null
         run berth run --rm --network none busybox ls /sys/class/net
         [ "$output" = lo ]
+        run berth run --rm --network none busybox sh -c 'ip -o link show lo; ping -c1 -W1 127.0.0.1'
+        [[ "$output" == *"LOOPBACK,UP"* && "$output" == *"1 packets received"* ]] || fail "$output"
         run berth run --rm --network host busybox readlink /proc/self/ns/net
         [ "$output" = "$(readlink /proc/self/ns/net)" ]
         wait_for no_ports "$bridge" || fail "ports left on $bridge"
