@@ -6,7 +6,7 @@
 #   build     meson + ninja in build/
 #   unit      meson test in build/ (cmocka cases counted one by one)
 #   bats      tests/integration/*.bats against build/'s berth-runtime
-#   asan      the same build with ASan+UBSan in build-asan/: unit tests and the bats runtime and
+#   asan      the same build with ASan+UBSan in build-asan/: unit tests and the bats runtime, network and
 #             engine suites against the sanitized binaries (skip: BERTH_SKIP_ASAN=1)
 #   format    clang-format --dry-run --Werror of src/ and tests/ (one count per file)
 #   fuzz      tests/fuzz/run.sh, BERTH_FUZZ_SECONDS (default 25) per target (skip: BERTH_SKIP_FUZZ=1)
@@ -172,7 +172,7 @@ if want asan && [ "${BERTH_SKIP_ASAN:-0}" != 1 ]; then
                 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
                 run_unit build-asan asan-unit
                 BUILD=$REPO/build-asan run_bats asan-bats "$REPO/build-asan/src/cli/berth-runtime/berth-runtime" \
-                        tests/integration/runtime-*.bats tests/integration/engine-*.bats
+                        tests/integration/runtime-*.bats tests/integration/engine-*.bats tests/integration/network.bats
                 unset ASAN_OPTIONS UBSAN_OPTIONS
                 # a report from a process whose failure a test expected still fails the tier
                 begin asan-reports
