@@ -37,7 +37,9 @@ httpd_container() {
 
 fetch() { # fetch [berth run flags...] URL: wget from a new container
         local url=${!#}
-        berth run --rm "${@:1:$#-1}" busybox timeout 5 wget -qO- "$url"
+        # not timeout as PID 1 (its watcher's SIGTERM to the namespace's init would be ignored);
+        # "|| exit" keeps sh from exec'ing it
+        berth run --rm "${@:1:$#-1}" busybox sh -c "timeout 5 wget -qO- $url || exit 1"
 }
 
 @test "default bridge: an address from the pool, a route, /etc/hosts; --network none and host" {
@@ -235,8 +237,12 @@ print(s.recvfrom(100)[0].decode())'
         [ "$(berth network inspect bridge | jq '.[0].Containers | length')" -eq 0 ]
         [ "$(nft list map ip "$bridge" ports_any | grep -c elements)" -eq 0 ] || fail "$(nft list map ip "$bridge" ports_any)"
 
-        for i in $(seq 20); do berth run -d busybox sleep 60 >/dev/null & done
-        wait $(jobs -p)
+        pids=()
+        for i in $(seq 20); do
+                berth run -d busybox sleep 60 >/dev/null &
+                pids+=($!)
+        done
+        wait "${pids[@]}" # by pid: a bare wait would wait for bats' timeout watchdog too
         ips=$(berth ps -q | xargs -I{} sh -c "$BERTH_BIN --root $ROOT --runroot $RUNROOT inspect {} | jq -r '.[0].NetworkSettings.IPAddress'")
         [ "$(echo "$ips" | sort -u | wc -l)" -eq 20 ] || fail "addresses: $ips"
         berth ps -q | xargs "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" rm -f >/dev/null
