@@ -28,6 +28,9 @@ static const berth_verb verbs[] = {
         {"cp", "Copy files and folders between a container and the host", verb_cp},
         {"update", "Update the limits of one or more containers", verb_update},
         {"container", "Manage containers (ls, prune and the container verbs)", verb_container},
+        {"diff", "Inspect changes to files or directories on a container's filesystem", verb_diff},
+        {"export", "Export a container's filesystem as a tar archive", verb_export},
+        {"commit", "Create a new image from a container's changes", verb_commit},
         {"volume", "Manage volumes (create, ls, inspect, rm, prune)", verb_volume},
         /* images */
         {"images", "List images", verb_images},
