@@ -321,3 +321,31 @@ int engine_commit(engine *e, const char *what, const engine_commit_opts *o, char
         r = image_derive(e->images, &d, ret_id, err);
         return r < 0 ? berth_error_wrap(err, "commit %s", c->name) : 0;
 }
+
+int engine_mount_rootfs_of(engine *e, const char *what, char **ret_path, berth_error **err)
+{
+        _cleanup_ctr_record_ ctr_record *c = NULL;
+        _cleanup_free_ char *dir = NULL;
+        int r = engine_lookup(e, what, &c, err);
+
+        if (r < 0)
+                return r;
+        dir = engine_ctr_dir(e->root, c->id);
+        r = engine_mount_rootfs(e, c, dir, err);
+        if (r < 0)
+                return r;
+        *ret_path = xasprintf("%s/merged", dir);
+        return 0;
+}
+
+int engine_umount_rootfs_of(engine *e, const char *what, berth_error **err)
+{
+        _cleanup_ctr_record_ ctr_record *c = NULL;
+        _cleanup_free_ char *dir = NULL;
+        int r = engine_lookup(e, what, &c, err);
+
+        if (r < 0)
+                return r;
+        dir = engine_ctr_dir(e->root, c->id);
+        return e->driver->umount(dir, err);
+}

@@ -21,3 +21,8 @@ int engine_export(engine *e, const char *what, int fd, berth_error **err);
 /* A new image: the container's image plus its upper dir as one layer. */
 int engine_commit(engine *e, const char *what, const engine_commit_opts *o, char **ret_id,
                   berth_error **err);
+
+/* Mount a (not running) container's root filesystem; ret_path: its merged directory (caller
+ * frees). engine_umount_rootfs undoes it, keeping the changes. */
+int engine_mount_rootfs_of(engine *e, const char *what, char **ret_path, berth_error **err);
+int engine_umount_rootfs_of(engine *e, const char *what, berth_error **err);
