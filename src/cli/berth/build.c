@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "berth.h"
+#include "build/builder.h"
 #include "engine/commit.h"
 #include "image/reference.h"
 
@@ -120,6 +121,92 @@ int verb_commit(berth_ctx *ctx, int argc, char **argv, berth_error **err)
                 r = engine_commit(ctx->engine, argv[optind], &o, &id, err);
         if (r < 0)
                 return r;
+        printf("%s\n", id);
+        return 0;
+}
+
+int verb_build(berth_ctx *ctx, int argc, char **argv, berth_error **err)
+{
+        static const struct option opts[] = {{"tag", required_argument, NULL, 't'},
+                                             {"file", required_argument, NULL, 'f'},
+                                             {"build-arg", required_argument, NULL, 'b'},
+                                             {"target", required_argument, NULL, 'T'},
+                                             {"no-cache", no_argument, NULL, 'n'},
+                                             {"pull", no_argument, NULL, 'P'},
+                                             {"label", required_argument, NULL, 'l'},
+                                             {"quiet", no_argument, NULL, 'q'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {}};
+        _cleanup_strv_free_ char **tags = NULL, **args = NULL, **labels = NULL;
+        _cleanup_free_ char *id = NULL;
+        build_opts o = {};
+        int c, r;
+
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+t:f:qh", opts, NULL)) >= 0) {
+                switch (c) {
+                case 't': {
+                        _cleanup_image_ref_ image_ref *ref = NULL;
+                        r = image_ref_parse(optarg, &ref, err);
+                        if (r < 0)
+                                return berth_error_wrap(err, "build: invalid tag %s", optarg);
+                        strv_push(&tags, optarg);
+                        break;
+                }
+                case 'f':
+                        o.dockerfile = optarg;
+                        break;
+                case 'b':
+                        strv_push(&args, optarg);
+                        break;
+                case 'T':
+                        o.target = optarg;
+                        break;
+                case 'n':
+                        o.no_cache = true;
+                        break;
+                case 'P':
+                        o.pull = true;
+                        break;
+                case 'l':
+                        if (!strchr(optarg, '='))
+                                return usage_error("build", "--label %s: expected KEY=VALUE", optarg);
+                        strv_push(&labels, optarg);
+                        break;
+                case 'q':
+                        o.quiet = true;
+                        break;
+                case 'h':
+                        print_verb_help(
+                                "build [OPTIONS] PATH", "Build an image from a Dockerfile",
+                                "      --build-arg list    Set build-time variables\n"
+                                "  -f, --file string       Name of the Dockerfile (default: "
+                                "PATH/Dockerfile)\n"
+                                "      --label list        Set metadata for an image\n"
+                                "      --no-cache          Do not use cache when building the image\n"
+                                "      --pull              Always attempt to pull a newer version of the "
+                                "image\n"
+                                "  -q, --quiet             Suppress the build output and print image ID on "
+                                "success\n"
+                                "  -t, --tag list          Name and optionally a tag in the \"name:tag\" "
+                                "format\n"
+                                "      --target string     Set the target build stage to build\n");
+                        return 0;
+                default:
+                        return usage_error("build", "unknown flag or missing value: %s", argv[optind - 1]);
+                }
+        }
+        if (argc - optind != 1)
+                return usage_error("build", "requires exactly 1 argument");
+        o.context = argv[optind];
+        o.tags = tags;
+        o.build_args = args;
+        o.labels = labels;
+        r = berth_open_engine(ctx, err);
+        if (r >= 0)
+                r = build_image(ctx->engine, &o, &id, err);
+        if (r < 0)
+                return berth_error_wrap(err, "build");
         printf("%s\n", id);
         return 0;
 }

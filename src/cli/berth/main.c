@@ -34,6 +34,7 @@ static const berth_verb verbs[] = {
         {"volume", "Manage volumes (create, ls, inspect, rm, prune)", verb_volume},
         /* images */
         {"images", "List images", verb_images},
+        {"build", "Build an image from a Dockerfile", verb_build},
         {"image", "Manage images (ls, inspect, history, tag, rm, prune, load, save, import, mount, umount)",
          verb_image},
         {"history", "Show the history of an image", verb_history},

@@ -1,0 +1,54 @@
+/* Shared by the builder's files. */
+#pragma once
+
+#include <jansson.h>
+#include "builder.h"
+#include "dockerfile.h"
+
+typedef struct stage {
+        char *name; /* AS name, NULL when none */
+        char *image_id;
+        json_t *config; /* the image's "config" object as the steps change it */
+        char **args;    /* ARG values in scope, KEY=VALUE */
+        char **shell;
+        bool cmd_set; /* CMD given in this stage (ENTRYPOINT keeps it) */
+} stage;
+
+typedef struct builder {
+        engine *e;
+        const build_opts *o;
+        dockerfile *df;
+        int ctxfd; /* the context, O_PATH */
+        char **ignore;
+        char **global_args;
+        stage *stages;
+        size_t n_stages;
+        size_t step, steps;
+        FILE *out; /* progress, NULL with -q */
+} builder;
+
+/* The variables a step's arguments see: ARG values, then ENV (which wins). */
+char **build_stage_env(const stage *st);
+
+/* RUN: the command in a container of the stage's image, then its changes committed. */
+int build_run_step(builder *b, stage *st, const df_instruction *in, char **ret_id, berth_error **err);
+
+/* COPY and ADD. ret_inputs: the digest of what would be copied (the cache key's input). */
+int build_copy_inputs(builder *b, stage *st, const df_instruction *in, char **ret_inputs, berth_error **err);
+int build_copy_step(builder *b, stage *st, const df_instruction *in, char **ret_id, berth_error **err);
+
+/* WORKDIR with its directory made when missing; cfg: the config with the new WorkingDir. */
+int build_workdir_step(builder *b, stage *st, json_t *cfg, const df_instruction *in, char **ret_id,
+                       berth_error **err);
+
+/* .dockerignore */
+int build_ignore_load(int ctxfd, char ***ret, berth_error **err);
+bool build_ignored(char *const *patterns, const char *path);
+
+/* A container of image id (not started): its id. Removed with build_container_remove. */
+int build_container_create(builder *b, const char *image_id, char **cmd, char **env, char **ret_id,
+                           berth_error **err);
+void build_container_remove(builder *b, const char *id);
+/* Commit container id as a step of stage st. */
+int build_commit(builder *b, stage *st, const char *ctr, const char *created_by, char **ret_id,
+                 berth_error **err);

@@ -1,0 +1,744 @@
+/* The build driver: stages (FROM ... AS), the instructions that only change the config, the build
+ * cache (ROOT/berth.db table build_cache: key -> image id) and the final tags. A step's cache key
+ * is the digest of its parent image id, the instruction as written, the ARG values in scope and
+ * its inputs (for COPY and ADD the content of what is copied). */
+#include <ctype.h>
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "basic/fs.h"
+#include "basic/jsonh.h"
+#include "build-internal.h"
+#include "engine/commit.h"
+#include "image/derive.h"
+#include "image/digest.h"
+#include "image/registry.h"
+
+#define DOCKERFILE_MAX (4 * 1024 * 1024)
+
+static const char *const cache_schema[] = {
+        "CREATE TABLE build_cache ("
+        " key TEXT PRIMARY KEY,"
+        " image_id TEXT NOT NULL,"
+        " created INTEGER NOT NULL);",
+};
+
+static int64_t now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+char **build_stage_env(const stage *st)
+{
+        char **env = strv_copy(st->args);
+        json_t *list = json_object_get(st->config, "Env"), *v;
+        size_t i;
+
+        json_array_foreach (list, i, v) {
+                const char *kv = json_string_value(v);
+                _cleanup_free_ char *k = kv ? xstrndup(kv, strcspn(kv, "=")) : NULL;
+                if (kv && strchr(kv, '='))
+                        df_env_set(&env, k, strchr(kv, '=') + 1);
+        }
+        return env;
+}
+
+/* ---- cache ---- */
+
+static char *cache_key(const stage *st, const df_instruction *in, const char *inputs)
+{
+        _cleanup_digester_ digester *g = digester_new();
+        char out[DIGEST_SHA256_LEN + 1];
+
+        digester_update(g, st->image_id, strlen(st->image_id) + 1);
+        digester_update(g, in->original, strlen(in->original) + 1);
+        STRV_FOREACH (a, st->args)
+                digester_update(g, *a, strlen(*a) + 1);
+        if (inputs)
+                digester_update(g, inputs, strlen(inputs) + 1);
+        digester_final(g, out);
+        return xstrdup(out);
+}
+
+static char *cache_get(builder *b, const char *key)
+{
+        _cleanup_stmt_ sqlite3_stmt *q = NULL;
+        _cleanup_image_record_ image_record *img = NULL;
+        char *id = NULL;
+
+        if (db_prepare(b->e->db, "SELECT image_id FROM build_cache WHERE key = ?", &q, NULL) < 0)
+                return NULL;
+        sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+        if (db_step_row(b->e->db, q, NULL) > 0)
+                id = db_column_strdup(q, 0);
+        /* the image may have been removed since */
+        if (id && image_store_get(b->e->images, id, &img, NULL) < 0) {
+                free(id);
+                return NULL;
+        }
+        return id;
+}
+
+static void cache_put(builder *b, const char *key, const char *id)
+{
+        _cleanup_stmt_ sqlite3_stmt *q = NULL;
+
+        if (db_prepare(b->e->db,
+                       "INSERT OR REPLACE INTO build_cache (key, image_id, created) VALUES (?, ?, ?)", &q,
+                       NULL) < 0)
+                return;
+        sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 3, (int64_t)time(NULL));
+        db_step_done(b->e->db, q, NULL);
+}
+
+/* ---- stage state ---- */
+
+static void stage_clear(stage *st)
+{
+        free(st->name);
+        free(st->image_id);
+        json_decref(st->config);
+        strv_free(st->args);
+        strv_free(st->shell);
+        memset(st, 0, sizeof(*st));
+}
+
+static int stage_set_image(builder *b, stage *st, const char *id, berth_error **err)
+{
+        json_t *cfg = NULL;
+        int r = image_derive_parent_config(b->e->images, id, &cfg, err);
+
+        if (r < 0)
+                return r;
+        free(st->image_id);
+        st->image_id = xstrdup(id);
+        json_decref(st->config);
+        st->config = cfg;
+        return 0;
+}
+
+static int derive_config_step(builder *b, stage *st, json_t *cfg, const df_instruction *in, char **ret_id,
+                              berth_error **err)
+{
+        image_derive_options d = {.parent = st->image_id, .config = cfg, .created_by = in->original};
+
+        return image_derive(b->e->images, &d, ret_id, err);
+}
+
+/* ---- config instructions ---- */
+
+static int expand(builder *b, stage *st, const char *s, char **ret, berth_error **err)
+{
+        _cleanup_strv_free_ char **env = build_stage_env(st);
+
+        return df_expand(s, b->df->escape, env, ret, err);
+}
+
+static int words(builder *b, stage *st, const char *s, char ***ret, berth_error **err)
+{
+        _cleanup_strv_free_ char **env = build_stage_env(st);
+
+        return df_words(s, b->df->escape, env, true, ret, err);
+}
+
+/* ENV and LABEL: KEY=VALUE pairs, or the old "KEY VALUE..." form. */
+static int key_values(builder *b, stage *st, const df_instruction *in, char ***ret, berth_error **err)
+{
+        _cleanup_strv_free_ char **w = NULL;
+        int r = words(b, st, in->args, &w, err);
+
+        if (r < 0)
+                return r;
+        if (w[0] && !strchr(w[0], '=')) {
+                const char *rest = in->args + strcspn(in->args, " \t");
+                _cleanup_free_ char *value = NULL, *key = xstrdup(w[0]);
+                rest += strspn(rest, " \t");
+                if (!*rest)
+                        return berth_error_set(err, 0, "%s names %s without a value", in->keyword, key);
+                r = expand(b, st, rest, &value, err);
+                if (r < 0)
+                        return r;
+                strv_free(w);
+                w = NULL;
+                strv_consume(&w, xasprintf("%s=%s", key, value));
+        }
+        STRV_FOREACH (kv, w)
+                if (!strchr(*kv, '=') || **kv == '=')
+                        return berth_error_set(err, 0, "%s: \"%s\" is not KEY=VALUE", in->keyword, *kv);
+        *ret = TAKE_PTR(w);
+        return 0;
+}
+
+static json_t *command_json(const stage *st, const df_instruction *in)
+{
+        _cleanup_strv_free_ char **l = NULL;
+
+        if (in->json)
+                return jsonh_from_strv(in->json);
+        if (!in->args[0])
+                return json_null();
+        l = strv_copy(st->shell);
+        strv_push(&l, in->args);
+        return jsonh_from_strv(l);
+}
+
+static json_t *object_member(json_t *cfg, const char *key)
+{
+        json_t *o = json_object_get(cfg, key);
+
+        if (!json_is_object(o)) {
+                o = json_object();
+                json_object_set_new(cfg, key, o);
+        }
+        return o;
+}
+
+/* Go durations as HEALTHCHECK takes them: "30s", "1m30s", "500ms". */
+static int parse_duration(const char *s, int64_t *ret)
+{
+        int64_t total = 0;
+
+        if (!*s)
+                return -EINVAL;
+        while (*s) {
+                char *end;
+                double v = strtod(s, &end);
+                int64_t unit;
+                if (end == s)
+                        return -EINVAL;
+                s = end;
+                if (strneq(s, "ms", 2))
+                        unit = 1000000, s += 2;
+                else if (*s == 's')
+                        unit = 1000000000, s++;
+                else if (*s == 'm')
+                        unit = 60000000000, s++;
+                else if (*s == 'h')
+                        unit = 3600000000000, s++;
+                else
+                        return -EINVAL;
+                total += (int64_t)(v * (double)unit);
+        }
+        *ret = total;
+        return 0;
+}
+
+static int healthcheck(builder *b, stage *st, const df_instruction *in, json_t *cfg, berth_error **err)
+{
+        static const char *const durations[][2] = {
+                {"interval", "Interval"}, {"timeout", "Timeout"}, {"start-period", "StartPeriod"}};
+        const char *rest = in->args;
+        json_t *hc;
+
+        if (strcasecmp(rest, "NONE") == 0) {
+                json_object_set_new(cfg, "Healthcheck", json_pack("{s:[s]}", "Test", "NONE"));
+                return 0;
+        }
+        if (strncasecmp(rest, "CMD", 3) != 0 || !isspace((unsigned char)rest[3]))
+                return berth_error_set(err, 0, "HEALTHCHECK: expected NONE or CMD");
+        rest += 3;
+        rest += strspn(rest, " \t");
+        hc = json_object();
+        if (rest[0] == '[') {
+                _cleanup_strv_free_ char **l = NULL;
+                json_t *j = json_loads(rest, 0, NULL), *test = json_pack("[s]", "CMD"), *v;
+                size_t i;
+                json_array_foreach (j, i, v)
+                        json_array_append(test, v);
+                json_decref(j);
+                json_object_set_new(hc, "Test", test);
+        } else
+                json_object_set_new(hc, "Test", json_pack("[s, s]", "CMD-SHELL", rest));
+        for (size_t i = 0; i < ELEMENTSOF(durations); i++) {
+                const char *v = df_flag(in, durations[i][0]);
+                int64_t ns;
+                if (!v)
+                        continue;
+                if (parse_duration(v, &ns) < 0) {
+                        json_decref(hc);
+                        return berth_error_set(err, 0, "HEALTHCHECK --%s=%s: not a duration",
+                                               durations[i][0], v);
+                }
+                json_object_set_new(hc, durations[i][1], json_integer(ns));
+        }
+        if (df_flag(in, "retries"))
+                json_object_set_new(hc, "Retries", json_integer(atoi(df_flag(in, "retries"))));
+        json_object_set_new(cfg, "Healthcheck", hc);
+        return 0;
+}
+
+static int env_step(builder *b, stage *st, const df_instruction *in, json_t *cfg, berth_error **err)
+{
+        _cleanup_strv_free_ char **kvs = NULL, **env = NULL;
+        json_t *list = json_object_get(cfg, "Env"), *v;
+        size_t i;
+        int r = key_values(b, st, in, &kvs, err);
+
+        if (r < 0)
+                return r;
+        json_array_foreach (list, i, v)
+                strv_push(&env, json_string_value(v));
+        STRV_FOREACH (kv, kvs) {
+                _cleanup_free_ char *k = xstrndup(*kv, strcspn(*kv, "="));
+                df_env_set(&env, k, strchr(*kv, '=') + 1);
+        }
+        json_object_set_new(cfg, "Env", jsonh_from_strv(env));
+        return 0;
+}
+
+static int label_step(builder *b, stage *st, const df_instruction *in, json_t *cfg, berth_error **err)
+{
+        _cleanup_strv_free_ char **kvs = NULL;
+        json_t *labels;
+        int r = key_values(b, st, in, &kvs, err);
+
+        if (r < 0)
+                return r;
+        labels = object_member(cfg, "Labels");
+        STRV_FOREACH (kv, kvs) {
+                _cleanup_free_ char *k = xstrndup(*kv, strcspn(*kv, "="));
+                json_object_set_new(labels, k, json_string(strchr(*kv, '=') + 1));
+        }
+        return 0;
+}
+
+static int set_step(builder *b, stage *st, json_t *cfg, const char *key, const df_instruction *in,
+                    berth_error **err)
+{
+        _cleanup_free_ char *v = NULL;
+        int r = expand(b, st, in->args, &v, err);
+
+        if (r < 0)
+                return r;
+        if (streq(key, "WorkingDir") && v[0] != '/') {
+                const char *cur = json_string_value(json_object_get(cfg, "WorkingDir"));
+                _cleanup_free_ char *joined = fs_path_join(cur && *cur ? cur : "/", v);
+                free(v);
+                v = TAKE_PTR(joined);
+        }
+        json_object_set_new(cfg, key, json_string(v));
+        return 0;
+}
+
+static int set_member_step(builder *b, stage *st, json_t *cfg, const char *key, const df_instruction *in,
+                           berth_error **err)
+{
+        _cleanup_strv_free_ char **w = NULL;
+        json_t *set = object_member(cfg, key);
+        int r = in->json ? 0 : words(b, st, in->args, &w, err);
+
+        if (r < 0)
+                return r;
+        STRV_FOREACH (p, in->json ? in->json : w) {
+                _cleanup_free_ char *k = streq(key, "ExposedPorts") && !strchr(*p, '/')
+                                                 ? xasprintf("%s/tcp", *p)
+                                                 : xstrdup(*p);
+                json_object_set_new(set, k, json_object());
+        }
+        return 0;
+}
+
+/* The config change of an instruction that makes no layer. */
+static int config_step(builder *b, stage *st, const df_instruction *in, json_t *cfg, berth_error **err)
+{
+        const char *k = in->keyword;
+
+        if (streq(k, "ENV"))
+                return env_step(b, st, in, cfg, err);
+        if (streq(k, "LABEL"))
+                return label_step(b, st, in, cfg, err);
+        if (streq(k, "WORKDIR"))
+                return set_step(b, st, cfg, "WorkingDir", in, err);
+        if (streq(k, "USER"))
+                return set_step(b, st, cfg, "User", in, err);
+        if (streq(k, "STOPSIGNAL"))
+                return set_step(b, st, cfg, "StopSignal", in, err);
+        if (streq(k, "EXPOSE"))
+                return set_member_step(b, st, cfg, "ExposedPorts", in, err);
+        if (streq(k, "VOLUME"))
+                return set_member_step(b, st, cfg, "Volumes", in, err);
+        if (streq(k, "CMD")) {
+                json_object_set_new(cfg, "Cmd", command_json(st, in));
+                st->cmd_set = true;
+                return 0;
+        }
+        if (streq(k, "ENTRYPOINT")) {
+                json_object_set_new(cfg, "Entrypoint", command_json(st, in));
+                if (!st->cmd_set)
+                        json_object_set_new(cfg, "Cmd", json_null());
+                return 0;
+        }
+        if (streq(k, "SHELL")) {
+                if (!in->json || !in->json[0])
+                        return berth_error_set(err, 0, "SHELL requires the arguments to be in JSON form");
+                json_object_set_new(cfg, "Shell", jsonh_from_strv(in->json));
+                return 0;
+        }
+        if (streq(k, "HEALTHCHECK"))
+                return healthcheck(b, st, in, cfg, err);
+        if (streq(k, "ONBUILD")) {
+                json_t *l = json_object_get(cfg, "OnBuild");
+                if (!json_is_array(l)) {
+                        l = json_array();
+                        json_object_set_new(cfg, "OnBuild", l);
+                }
+                json_array_append_new(l, json_string(in->args));
+                return 0;
+        }
+        if (streq(k, "MAINTAINER"))
+                return 0; /* deprecated: kept in the history only */
+        return berth_error_set(err, 0, "unknown instruction: %s", k);
+}
+
+/* ARG NAME[=default]: the value from --build-arg, a global ARG, or the default. */
+static void arg_step(builder *b, char ***args, const df_instruction *in, char *const *env)
+{
+        _cleanup_strv_free_ char **w = NULL;
+
+        if (df_words(in->args, b->df->escape, env, true, &w, NULL) < 0)
+                return;
+        STRV_FOREACH (a, w) {
+                _cleanup_free_ char *k = xstrndup(*a, strcspn(*a, "="));
+                const char *def = strchr(*a, '=') ? strchr(*a, '=') + 1 : NULL;
+                const char *v = NULL;
+                STRV_FOREACH (ba, (char **)b->o->build_args) {
+                        size_t n = strcspn(*ba, "=");
+                        if (n == strlen(k) && strneq(*ba, k, n))
+                                v = (*ba)[n] == '=' ? *ba + n + 1 : getenv(k);
+                }
+                if (!v && args != &b->global_args)
+                        v = df_env_get(b->global_args, k);
+                if (!v)
+                        v = def;
+                if (v)
+                        df_env_set(args, k, v);
+        }
+}
+
+/* ---- steps ---- */
+
+static void progress(builder *b, const char *fmt, ...) _printf_(2, 3);
+static void progress(builder *b, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (!b->out)
+                return;
+        va_start(ap, fmt);
+        vfprintf(b->out, fmt, ap);
+        va_end(ap);
+        fflush(b->out);
+}
+
+static int layer_step(builder *b, stage *st, const df_instruction *in, char **ret_id, berth_error **err)
+{
+        if (streq(in->keyword, "RUN"))
+                return build_run_step(b, st, in, ret_id, err);
+        return build_copy_step(b, st, in, ret_id, err);
+}
+
+static int run_step(builder *b, stage *st, const df_instruction *in, berth_error **err)
+{
+        _cleanup_free_ char *inputs = NULL, *key = NULL, *id = NULL;
+        bool layer = streq(in->keyword, "RUN") || streq(in->keyword, "COPY") || streq(in->keyword, "ADD");
+        int64_t t0 = now_ns();
+        int r = 0;
+
+        if (streq(in->keyword, "COPY") || streq(in->keyword, "ADD"))
+                r = build_copy_inputs(b, st, in, &inputs, err);
+        if (r < 0)
+                return r;
+        key = cache_key(st, in, inputs);
+        id = b->o->no_cache ? NULL : cache_get(b, key);
+        if (id) {
+                progress(b, "--> Using cache %s\n", id);
+        } else if (layer) {
+                r = layer_step(b, st, in, &id, err);
+        } else {
+                _cleanup_json_ json_t *cfg = json_deep_copy(st->config);
+                r = config_step(b, st, in, cfg, err);
+                if (r >= 0 && streq(in->keyword, "WORKDIR"))
+                        r = build_workdir_step(b, st, cfg, in, &id, err);
+                else if (r >= 0)
+                        r = derive_config_step(b, st, cfg, in, &id, err);
+        }
+        if (r < 0)
+                return r;
+        cache_put(b, key, id); /* --no-cache skips lookups; the result serves later builds */
+        r = stage_set_image(b, st, id, err);
+        if (streq(in->keyword, "CMD"))
+                st->cmd_set = true;
+        if (streq(in->keyword, "SHELL") && r >= 0) {
+                strv_free(st->shell);
+                st->shell = strv_copy(in->json);
+        }
+        progress(b, "--> %.12s (%.2fs)\n", digest_hex(id), (double)(now_ns() - t0) / 1e9);
+        return r;
+}
+
+/* ---- FROM ---- */
+
+static int stage_index(builder *b, const char *name)
+{
+        char *end;
+        long n = strtol(name, &end, 10);
+
+        if (*name && !*end && n >= 0)
+                return (int)n;
+        for (size_t i = 0; i < b->n_stages; i++)
+                if (b->stages[i].name && strcasecmp(b->stages[i].name, name) == 0)
+                        return (int)i;
+        return -1;
+}
+
+/* A name that is a stage of this Dockerfile: the index; -2 when it names a stage not built yet. */
+int build_stage_ref(builder *b, const char *name, size_t current);
+int build_stage_ref(builder *b, const char *name, size_t current)
+{
+        int i = stage_index(b, name);
+
+        if (i < 0)
+                return -1;
+        return (size_t)i < current ? i : -2;
+}
+
+static int base_image(builder *b, const char *name, char **ret, berth_error **err)
+{
+        _cleanup_image_record_ image_record *img = NULL;
+        int r;
+
+        if (streq(name, "scratch")) {
+                image_derive_options d = {};
+                _cleanup_free_ char *key = xstrdup("scratch");
+                char *id = cache_get(b, key);
+                if (id) {
+                        *ret = id;
+                        return 0;
+                }
+                r = image_derive(b->e->images, &d, ret, err);
+                if (r >= 0)
+                        cache_put(b, key, *ret);
+                return r;
+        }
+        r = b->o->pull ? -ENOENT : image_store_resolve(b->e->images, name, &img, err);
+        if (r == -ENOENT) {
+                berth_error_free(*err);
+                *err = NULL;
+                progress(b, "Pulling %s\n", name);
+                return registry_pull(b->e->images, name, NULL, ret, err);
+        }
+        if (r < 0)
+                return r;
+        *ret = xstrdup(img->id);
+        return 0;
+}
+
+static int from_step(builder *b, size_t idx, const df_instruction *in, berth_error **err)
+{
+        _cleanup_strv_free_ char **w = NULL;
+        _cleanup_free_ char *id = NULL;
+        stage *st = &b->stages[idx];
+        int r = df_words(in->args, b->df->escape, b->global_args, true, &w, err), ref;
+
+        if (r < 0)
+                return r;
+        if (!(strv_length(w) == 1 || (strv_length(w) == 3 && strcasecmp(w[1], "AS") == 0)))
+                return berth_error_set(err, 0,
+                                       "FROM requires either one or three arguments (IMAGE [AS NAME])");
+        ref = build_stage_ref(b, w[0], idx);
+        if (ref == -2)
+                return berth_error_set(err, 0, "circular dependency detected on stage: %s", w[0]);
+        if (ref >= 0)
+                id = xstrdup(b->stages[ref].image_id);
+        else
+                r = base_image(b, w[0], &id, err);
+        if (r < 0)
+                return r;
+        r = stage_set_image(b, st, id, err);
+        if (r < 0)
+                return r;
+        json_t *sh = json_object_get(st->config, "Shell");
+        if (json_is_array(sh) && json_array_size(sh) > 0)
+                jsonh_get_strv(st->config, "config", "Shell", false, &st->shell, NULL);
+        if (!st->shell)
+                st->shell = strv_split("/bin/sh -c", " ");
+        progress(b, "--> %.12s\n", digest_hex(id));
+        return 0;
+}
+
+/* ---- the whole build ---- */
+
+/* Stages: names from "FROM x AS name", so that references can be checked before anything runs. */
+static int plan_stages(builder *b, size_t *ret_last, size_t *ret_end, berth_error **err)
+{
+        size_t last = 0, end = b->df->n;
+        bool target_found = !b->o->target;
+
+        for (size_t i = 0; i < b->df->n; i++) {
+                const df_instruction *in = &b->df->ins[i];
+                _cleanup_strv_free_ char **w = NULL;
+                stage *st;
+                if (!streq(in->keyword, "FROM")) {
+                        if (b->n_stages == 0 && !streq(in->keyword, "ARG"))
+                                return berth_error_set(err, 0, "Dockerfile:%d: %s before the first FROM",
+                                                       in->line, in->keyword);
+                        continue;
+                }
+                if (target_found && b->o->target && b->n_stages > 0 && end == b->df->n) {
+                        end = i;
+                        break;
+                }
+                b->stages = xrealloc(b->stages, (b->n_stages + 1) * sizeof(stage));
+                st = &b->stages[b->n_stages++];
+                *st = (stage){};
+                if (df_words(in->args, b->df->escape, NULL, true, &w, NULL) >= 0 && strv_length(w) == 3)
+                        st->name = xstrdup(w[2]);
+                if (b->o->target && st->name && strcasecmp(st->name, b->o->target) == 0)
+                        target_found = true;
+                last = b->n_stages - 1;
+        }
+        if (b->n_stages == 0)
+                return berth_error_set(err, 0, "Dockerfile: no FROM instruction");
+        if (!target_found)
+                return berth_error_set(err, 0, "target stage \"%s\" could not be found", b->o->target);
+        *ret_last = last;
+        *ret_end = end;
+        return 0;
+}
+
+static int build_steps(builder *b, size_t end, berth_error **err)
+{
+        size_t idx = 0;
+        bool started = false;
+        int r = 0;
+
+        for (size_t i = 0; i < end; i++)
+                b->steps += !(streq(b->df->ins[i].keyword, "ARG") && !started) &&
+                            (started |= streq(b->df->ins[i].keyword, "FROM"));
+        started = false;
+        for (size_t i = 0; r >= 0 && i < end; i++) {
+                const df_instruction *in = &b->df->ins[i];
+                stage *st;
+                if (!started && streq(in->keyword, "ARG")) {
+                        arg_step(b, &b->global_args, in, b->global_args);
+                        continue;
+                }
+                if (streq(in->keyword, "FROM"))
+                        idx = started ? idx + 1 : 0;
+                started = true;
+                st = &b->stages[idx];
+                progress(b, "STEP %zu/%zu: %s\n", ++b->step, b->steps, in->original);
+                if (streq(in->keyword, "FROM"))
+                        r = from_step(b, idx, in, err);
+                else if (streq(in->keyword, "ARG")) {
+                        _cleanup_strv_free_ char **env = build_stage_env(st);
+                        arg_step(b, &st->args, in, env);
+                } else
+                        r = run_step(b, st, in, err);
+                if (r < 0)
+                        r = berth_error_wrap(err, "Dockerfile:%d", in->line);
+        }
+        return r;
+}
+
+/* --label: one more step on the final image. */
+static int apply_labels(builder *b, stage *st, berth_error **err)
+{
+        _cleanup_free_ char *text = NULL;
+        df_instruction in = {.keyword = (char *)"LABEL"};
+        _cleanup_free_ char *joined = NULL;
+        _cleanup_strv_free_ char **quoted = NULL;
+
+        if (!b->o->labels || !b->o->labels[0])
+                return 0;
+        STRV_FOREACH (l, (char **)b->o->labels) {
+                json_t *s = json_string(*l);
+                strv_consume(&quoted, jsonh_dump(s, false));
+                json_decref(s);
+        }
+        joined = strv_join(quoted, " ");
+        text = xasprintf("LABEL %s", joined);
+        in.args = joined;
+        in.original = text;
+        return run_step(b, st, &in, err);
+}
+
+static int read_dockerfile(builder *b, berth_error **err)
+{
+        _cleanup_free_ char *path =
+                b->o->dockerfile ? xstrdup(b->o->dockerfile) : xasprintf("%s/Dockerfile", b->o->context);
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r = fs_read_file(path, &text, &len, err);
+
+        if (r < 0)
+                return r;
+        if (len > DOCKERFILE_MAX)
+                return berth_error_set(err, EFBIG, "%s", path);
+        return dockerfile_parse(text, len, &b->df, err);
+}
+
+static int tag_all(builder *b, const char *id, berth_error **err)
+{
+        STRV_FOREACH (t, (char **)b->o->tags) {
+                int r = image_store_tag(b->e->images, id, *t, err);
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH (t, (char **)b->o->tags) {
+                _cleanup_image_record_ image_record *img = NULL;
+                if (image_store_resolve(b->e->images, *t, &img, NULL) >= 0)
+                        progress(b, "Successfully tagged %s\n", img->names ? img->names[0] : *t);
+        }
+        return 0;
+}
+
+static int build_all(builder *b, char **ret_id, berth_error **err)
+{
+        size_t last = 0, end = 0;
+        int r;
+
+        b->ctxfd = open(b->o->context, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (b->ctxfd < 0)
+                return berth_error_set(err, errno, "build context %s", b->o->context);
+        r = read_dockerfile(b, err);
+        if (r >= 0)
+                r = build_ignore_load(b->ctxfd, &b->ignore, err);
+        if (r >= 0)
+                r = db_migrate(b->e->db, "build", cache_schema, (int)ELEMENTSOF(cache_schema), err);
+        if (r >= 0)
+                r = plan_stages(b, &last, &end, err);
+        if (r >= 0)
+                r = build_steps(b, end, err);
+        if (r >= 0)
+                r = apply_labels(b, &b->stages[last], err);
+        if (r >= 0)
+                r = tag_all(b, b->stages[last].image_id, err);
+        if (r >= 0)
+                *ret_id = xstrdup(b->stages[last].image_id);
+        return r;
+}
+
+int build_image(engine *e, const build_opts *o, char **ret_id, berth_error **err)
+{
+        builder b = {.e = e, .o = o, .ctxfd = -EBADF, .out = o->quiet ? NULL : stdout};
+        int r;
+
+        r = build_all(&b, ret_id, err);
+        for (size_t i = 0; i < b.n_stages; i++)
+                stage_clear(&b.stages[i]);
+        free(b.stages);
+        strv_free(b.global_args);
+        strv_free(b.ignore);
+        dockerfile_free(b.df);
+        if (b.ctxfd >= 0)
+                close(b.ctxfd);
+        return r;
+}
