@@ -75,6 +75,16 @@ static bool is_opaque(int dirfd, const char *name)
         return lgetxattr(p, "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y';
 }
 
+/* A renamed lower directory (redirect_dir) or a metadata-only copy-up (metacopy) needs the lower
+ * layers to be read right; the tar of the upper dir alone would lose content. */
+static bool needs_lower(int dirfd, const char *name)
+{
+        _cleanup_free_ char *p = xasprintf("/proc/self/fd/%d/%s", dirfd, name);
+
+        return lgetxattr(p, "trusted.overlay.redirect", NULL, 0) >= 0 ||
+               lgetxattr(p, "trusted.overlay.metacopy", NULL, 0) >= 0;
+}
+
 /* user.* and security.capability travel with a layer; trusted.* is overlayfs' and the host's. */
 static void add_xattrs(int dirfd, const char *name, struct archive_entry *e)
 {
@@ -156,6 +166,11 @@ static int write_entry(tar_writer *t, int dirfd, const char *name, const char *p
         }
         if (S_ISREG(st.st_mode) && st.st_size == 0 && strv_contains(t->skip_empty, path))
                 return 0;
+        if (t->overlay && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) && needs_lower(dirfd, name))
+                return berth_error_set(err, ENOTSUP,
+                                       "%s: an overlay redirect or metacopy entry (mounted with "
+                                       "redirect_dir or metacopy on)",
+                                       path);
         e = archive_entry_new();
         archive_entry_copy_stat(e, &st);
         archive_entry_unset_atime(e);
