@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include "builder.h"
 #include "dockerfile.h"
+#include "ignore.h"
 
 typedef struct stage {
         char *name; /* AS name, NULL when none */
@@ -40,10 +41,6 @@ int build_copy_step(builder *b, stage *st, const df_instruction *in, char **ret_
 /* WORKDIR with its directory made when missing; cfg: the config with the new WorkingDir. */
 int build_workdir_step(builder *b, stage *st, json_t *cfg, const df_instruction *in, char **ret_id,
                        berth_error **err);
-
-/* .dockerignore */
-int build_ignore_load(int ctxfd, char ***ret, berth_error **err);
-bool build_ignored(char *const *patterns, const char *path);
 
 /* A container of image id (not started): its id. Removed with build_container_remove. */
 int build_container_create(builder *b, const char *image_id, char **cmd, char **env, char **ret_id,

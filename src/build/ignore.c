@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "basic/fs.h"
-#include "build-internal.h"
+#include "ignore.h"
 
 int build_ignore_load(int ctxfd, char ***ret, berth_error **err)
 {

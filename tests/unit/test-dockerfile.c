@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "build/dockerfile.h"
+#include "build/ignore.h"
 
 static dockerfile *parse_ok(const char *text)
 {
@@ -145,6 +146,24 @@ static void test_env_set(void **state)
         assert_null(df_env_get(env, "B"));
 }
 
+static void test_ignore(void **state)
+{
+        char *p[] = {"*.key", "**/*.tmp", "build", "docs/*.md", "!docs/keep.md", "!important.key", NULL};
+
+        assert_true(build_ignored(p, "a.key"));
+        assert_false(build_ignored(p, "important.key"));
+        assert_false(build_ignored(p, "sub/a.key")); /* "*" does not cross "/" */
+        assert_true(build_ignored(p, "x.tmp"));
+        assert_true(build_ignored(p, "a/b/c.tmp"));
+        assert_true(build_ignored(p, "build"));
+        assert_true(build_ignored(p, "build/deep/file")); /* a parent matched */
+        assert_false(build_ignored(p, "builder"));
+        assert_true(build_ignored(p, "docs/a.md"));
+        assert_false(build_ignored(p, "docs/keep.md"));
+        assert_false(build_ignored(p, "docs"));
+        assert_false(build_ignored(NULL, "anything"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -155,6 +174,7 @@ int main(void)
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_words),
                 cmocka_unit_test(test_env_set),
+                cmocka_unit_test(test_ignore),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
