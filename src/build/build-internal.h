@@ -28,6 +28,10 @@ typedef struct builder {
         FILE *out; /* progress, NULL with -q */
 } builder;
 
+/* SIGINT, SIGTERM or SIGHUP during the build (0: none): the build stops after cleaning up. */
+#include <signal.h>
+extern volatile sig_atomic_t build_interrupted;
+
 /* The variables a step's arguments see: ARG values, then ENV (which wins). */
 char **build_stage_env(const stage *st);
 

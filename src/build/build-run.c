@@ -2,6 +2,7 @@
  * workdir and user, its output on ours (with -q kept aside and shown only when it fails); on
  * success its upper dir becomes the step's layer. The container is removed either way. */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -104,6 +105,17 @@ static void restore(saved_fds *s, bool show_capture)
                 close(s->capture);
 }
 
+/* Wait until the monitor writes (the command's end) or a signal interrupts the build. */
+static bool wait_readable(int fd)
+{
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+
+        while (!build_interrupted)
+                if (poll(&p, 1, 200) > 0)
+                        return true;
+        return false;
+}
+
 static int run_container(builder *b, const char *id, int *ret_status, berth_error **err)
 {
         start_io io = {.attach = true};
@@ -113,14 +125,17 @@ static int run_container(builder *b, const char *id, int *ret_status, berth_erro
         if (r >= 0)
                 r = engine_start(b->e, id, &io, err);
         if (r >= 0) {
-                status = engine_wait_status_fd(io.status_fd_out);
+                if (wait_readable(io.status_fd_out))
+                        status = engine_wait_status_fd(io.status_fd_out);
                 close(io.status_fd_out);
                 while (waitpid(-1, NULL, WNOHANG) > 0)
                         ;
         }
-        restore(&s, r < 0 || status != 0);
+        restore(&s, r < 0 || (status != 0 && !build_interrupted));
         if (r < 0)
                 return r;
+        if (build_interrupted)
+                return berth_error_set(err, 0, "interrupted by signal %d", (int)build_interrupted);
         if (status < 0)
                 return berth_error_set(err, 0, "the monitor of the build container went away");
         *ret_status = status;

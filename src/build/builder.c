@@ -25,6 +25,13 @@ static const char *const cache_schema[] = {
         " created INTEGER NOT NULL);",
 };
 
+volatile sig_atomic_t build_interrupted;
+
+static void on_signal(int sig)
+{
+        build_interrupted = sig;
+}
+
 static int64_t now_ns(void)
 {
         struct timespec ts;
@@ -630,6 +637,10 @@ static int build_steps(builder *b, size_t end, berth_error **err)
                         arg_step(b, &b->global_args, in, b->global_args);
                         continue;
                 }
+                if (build_interrupted) {
+                        r = berth_error_set(err, 0, "interrupted by signal %d", (int)build_interrupted);
+                        break;
+                }
                 if (streq(in->keyword, "FROM"))
                         idx = started ? idx + 1 : 0;
                 started = true;
@@ -729,9 +740,17 @@ static int build_all(builder *b, char **ret_id, berth_error **err)
 int build_image(engine *e, const build_opts *o, char **ret_id, berth_error **err)
 {
         builder b = {.e = e, .o = o, .ctxfd = -EBADF, .out = o->quiet ? NULL : stdout};
+        static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+        struct sigaction sa = {.sa_handler = on_signal}, old[ELEMENTSOF(sigs)];
         int r;
 
+        /* no SA_RESTART: a wait for a RUN's end returns, and its container is removed */
+        build_interrupted = 0;
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+                sigaction(sigs[i], &sa, &old[i]);
         r = build_all(&b, ret_id, err);
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+                sigaction(sigs[i], &old[i], NULL);
         for (size_t i = 0; i < b.n_stages; i++)
                 stage_clear(&b.stages[i]);
         free(b.stages);

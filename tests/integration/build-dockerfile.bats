@@ -280,3 +280,18 @@ EOF2
         [ "$output" = "$want" ]
         assert_nothing_left
 }
+
+@test "build: SIGINT during a RUN removes its container and tags nothing" {
+        printf 'FROM busybox\nRUN echo started; sleep 987\nRUN echo never\n' > "$CTX/Dockerfile"
+        "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" build -t interrupted "$CTX" > "$TESTDIR/out" 2>&1 &
+        pid=$!
+        wait_for grep -q started "$TESTDIR/out"
+        kill -INT "$pid"
+        rc=0
+        wait "$pid" || rc=$?
+        [ "$rc" -eq 125 ] || fail "exit $rc: $(cat "$TESTDIR/out")"
+        grep -q 'interrupted by signal 2' "$TESTDIR/out" || fail "$(cat "$TESTDIR/out")"
+        ! grep -q never "$TESTDIR/out"
+        ! pgrep -f 'sleep 987' >/dev/null || fail "the RUN's process is still there"
+        assert_not_tagged interrupted
+}
