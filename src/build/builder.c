@@ -23,6 +23,8 @@ static const char *const cache_schema[] = {
         " key TEXT PRIMARY KEY,"
         " image_id TEXT NOT NULL,"
         " created INTEGER NOT NULL);",
+        /* the results of builds: shown by `images` even without a name */
+        "CREATE TABLE build_results (image_id TEXT PRIMARY KEY);",
 };
 
 volatile sig_atomic_t build_interrupted;
@@ -103,6 +105,21 @@ static void cache_put(builder *b, const char *key, const char *id)
         sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 3, (int64_t)time(NULL));
         db_step_done(b->e->db, q, NULL);
+}
+
+char **build_cache_images(db *d)
+{
+        _cleanup_stmt_ sqlite3_stmt *q = NULL;
+        char **ids = NULL;
+
+        if (db_prepare(d,
+                       "SELECT DISTINCT image_id FROM build_cache"
+                       " WHERE image_id NOT IN (SELECT image_id FROM build_results)",
+                       &q, NULL) < 0)
+                return NULL;
+        while (db_step_row(d, q, NULL) > 0)
+                strv_consume(&ids, db_column_strdup(q, 0));
+        return ids;
 }
 
 /* ---- stage state ---- */
@@ -730,6 +747,15 @@ static int build_all(builder *b, char **ret_id, berth_error **err)
                 r = build_steps(b, end, err);
         if (r >= 0)
                 r = apply_labels(b, &b->stages[last], err);
+        if (r >= 0) {
+                _cleanup_stmt_ sqlite3_stmt *q = NULL;
+                r = db_prepare(b->e->db, "INSERT OR IGNORE INTO build_results (image_id) VALUES (?)", &q,
+                               err);
+                if (r >= 0) {
+                        sqlite3_bind_text(q, 1, b->stages[last].image_id, -1, SQLITE_STATIC);
+                        r = db_step_done(b->e->db, q, err);
+                }
+        }
         if (r >= 0)
                 r = tag_all(b, b->stages[last].image_id, err);
         if (r >= 0)

@@ -22,3 +22,7 @@ typedef struct build_opts {
 /* Build; ret_id: the final image's id. Nothing is tagged unless every step succeeded; no
  * container or mount of the build is left. */
 int build_image(engine *e, const build_opts *o, char **ret_id, berth_error **err);
+
+/* The images the build cache holds (its intermediate images); none before any build. `images`
+ * hides those without a name, as Docker hides intermediate images, unless -a. */
+char **build_cache_images(db *d);

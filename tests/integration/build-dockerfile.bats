@@ -148,6 +148,17 @@ EOF2
         assert_nothing_left
 }
 
+@test "images hides the build's intermediate images unless -a, but shows an untagged result" {
+        printf 'FROM busybox\nENV A=1\nRUN echo x > /x\nLABEL l=1\n' > "$CTX/Dockerfile"
+        id=$(berth build -q "$CTX")
+        run berth images --format '{{.ID}} {{.Repository}}'
+        [ "$status" -eq 0 ] || fail "$output"
+        [ "${#lines[@]}" -eq 2 ] || fail "$output"
+        [[ "$output" == *"${id:7:12} <none>"* ]]
+        [ "$(berth images -a -q | wc -l)" -eq 4 ] # busybox and one image a step
+        assert_nothing_left
+}
+
 @test "multi-stage: the final image has only what it copied; --target stops early" {
         dockerfile <<'EOF2'
 FROM busybox AS builder
