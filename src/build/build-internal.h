@@ -25,7 +25,6 @@ typedef struct builder {
         stage *stages;
         size_t n_stages;
         size_t step, steps;
-        FILE *out; /* progress, NULL with -q */
 } builder;
 
 /* SIGINT, SIGTERM or SIGHUP during the build (0: none): the build stops after cleaning up. */

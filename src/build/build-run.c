@@ -73,7 +73,7 @@ static int redirect(builder *b, saved_fds *s, berth_error **err)
         *s = (saved_fds){{-1, -1, -1}, -1};
         if (null < 0)
                 return berth_error_set(err, errno, "open /dev/null");
-        if (!b->out) {
+        if (b->o->quiet) {
                 s->capture = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
                 if (s->capture < 0)
                         return berth_error_set(err, errno, "open a temporary file");

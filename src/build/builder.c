@@ -451,14 +451,17 @@ static void arg_step(builder *b, char ***args, const df_instruction *in, char *c
 static void progress(builder *b, const char *fmt, ...) _printf_(2, 3);
 static void progress(builder *b, const char *fmt, ...)
 {
+        _cleanup_free_ char *line = NULL;
         va_list ap;
 
-        if (!b->out)
+        if (!b->o->progress)
                 return;
         va_start(ap, fmt);
-        vfprintf(b->out, fmt, ap);
+        if (vasprintf(&line, fmt, ap) < 0)
+                line = NULL;
         va_end(ap);
-        fflush(b->out);
+        if (line)
+                b->o->progress(b->o->progress_userdata, line);
 }
 
 static int layer_step(builder *b, stage *st, const df_instruction *in, char **ret_id, berth_error **err)
@@ -482,7 +485,7 @@ static int run_step(builder *b, stage *st, const df_instruction *in, berth_error
         key = cache_key(st, in, inputs);
         id = b->o->no_cache ? NULL : cache_get(b, key);
         if (id) {
-                progress(b, "--> Using cache %s\n", id);
+                progress(b, "--> Using cache %s", id);
         } else if (layer) {
                 r = layer_step(b, st, in, &id, err);
         } else {
@@ -503,7 +506,7 @@ static int run_step(builder *b, stage *st, const df_instruction *in, berth_error
                 strv_free(st->shell);
                 st->shell = strv_copy(in->json);
         }
-        progress(b, "--> %.12s (%.2fs)\n", digest_hex(id), (double)(now_ns() - t0) / 1e9);
+        progress(b, "--> %.12s (%.2fs)", digest_hex(id), (double)(now_ns() - t0) / 1e9);
         return r;
 }
 
@@ -555,7 +558,7 @@ static int base_image(builder *b, const char *name, char **ret, berth_error **er
         if (r == -ENOENT) {
                 berth_error_free(*err);
                 *err = NULL;
-                progress(b, "Pulling %s\n", name);
+                progress(b, "Pulling %s", name);
                 return registry_pull(b->e->images, name, NULL, ret, err);
         }
         if (r < 0)
@@ -593,7 +596,7 @@ static int from_step(builder *b, size_t idx, const df_instruction *in, berth_err
                 jsonh_get_strv(st->config, "config", "Shell", false, &st->shell, NULL);
         if (!st->shell)
                 st->shell = strv_split("/bin/sh -c", " ");
-        progress(b, "--> %.12s\n", digest_hex(id));
+        progress(b, "--> %.12s", digest_hex(id));
         return 0;
 }
 
@@ -662,7 +665,7 @@ static int build_steps(builder *b, size_t end, berth_error **err)
                         idx = started ? idx + 1 : 0;
                 started = true;
                 st = &b->stages[idx];
-                progress(b, "STEP %zu/%zu: %s\n", ++b->step, b->steps, in->original);
+                progress(b, "STEP %zu/%zu: %s", ++b->step, b->steps, in->original);
                 if (streq(in->keyword, "FROM"))
                         r = from_step(b, idx, in, err);
                 else if (streq(in->keyword, "ARG")) {
@@ -700,8 +703,11 @@ static int apply_labels(builder *b, stage *st, berth_error **err)
 
 static int read_dockerfile(builder *b, berth_error **err)
 {
-        _cleanup_free_ char *path =
-                b->o->dockerfile ? xstrdup(b->o->dockerfile) : xasprintf("%s/Dockerfile", b->o->context);
+        const char *f = b->o->dockerfile;
+        /* "-f -": the Dockerfile on stdin */
+        _cleanup_free_ char *path = !f              ? xasprintf("%s/Dockerfile", b->o->context)
+                                    : streq(f, "-") ? xstrdup("/dev/stdin")
+                                                    : xstrdup(f);
         _cleanup_free_ char *text = NULL;
         size_t len;
         int r = fs_read_file(path, &text, &len, err);
@@ -723,7 +729,7 @@ static int tag_all(builder *b, const char *id, berth_error **err)
         STRV_FOREACH (t, (char **)b->o->tags) {
                 _cleanup_image_record_ image_record *img = NULL;
                 if (image_store_resolve(b->e->images, *t, &img, NULL) >= 0)
-                        progress(b, "Successfully tagged %s\n", img->names ? img->names[0] : *t);
+                        progress(b, "Successfully tagged %s", img->names ? img->names[0] : *t);
         }
         return 0;
 }
@@ -765,7 +771,7 @@ static int build_all(builder *b, char **ret_id, berth_error **err)
 
 int build_image(engine *e, const build_opts *o, char **ret_id, berth_error **err)
 {
-        builder b = {.e = e, .o = o, .ctxfd = -EBADF, .out = o->quiet ? NULL : stdout};
+        builder b = {.e = e, .o = o, .ctxfd = -EBADF};
         static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
         struct sigaction sa = {.sa_handler = on_signal}, old[ELEMENTSOF(sigs)];
         int r;

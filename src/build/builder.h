@@ -16,7 +16,12 @@ typedef struct build_opts {
         char *const *build_args; /* KEY=VALUE, or KEY for the caller's environment value */
         char *const *labels;     /* KEY=VALUE for the final image */
         const char *target;      /* the last stage to build, NULL: the last one */
-        bool no_cache, pull, quiet;
+        bool no_cache, pull;
+        bool quiet; /* a RUN's output is kept aside and shown only when it fails */
+        /* One line of progress ("STEP 2/5: RUN ...", "--> Using cache ..."), without "\n"; NULL:
+         * none. The caller prints it: the library does not. */
+        void (*progress)(void *userdata, const char *line);
+        void *progress_userdata;
 } build_opts;
 
 /* Build; ret_id: the final image's id. Nothing is tagged unless every step succeeded; no

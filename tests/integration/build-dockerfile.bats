@@ -53,6 +53,11 @@ EOF2
                 [[ "$cfg" == *"$want"* ]] || fail "missing $want in $cfg"
         done
         [ "$(berth run --rm cfg)" = hello ]
+        # the same Dockerfile on stdin: all cache hits, the same image
+        run berth build -f - -t cfg2 "$CTX" < "$CTX/Dockerfile"
+        [ "$status" -eq 0 ] || fail "$output"
+        [ "$(grep -c 'Using cache' <<<"$output")" -eq 14 ] || fail "$output"
+        [ "$(berth image inspect -f '{{.Id}}' cfg2)" = "$(berth image inspect -f '{{.Id}}' cfg)" ]
         [ "$(berth run --rm --entrypoint pwd cfg)" = /srv/sub ]
         assert_nothing_left
 }

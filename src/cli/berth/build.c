@@ -125,6 +125,12 @@ int verb_commit(berth_ctx *ctx, int argc, char **argv, berth_error **err)
         return 0;
 }
 
+static void print_progress(void *userdata, const char *line)
+{
+        printf("%s\n", line);
+        fflush(stdout);
+}
+
 int verb_build(berth_ctx *ctx, int argc, char **argv, berth_error **err)
 {
         static const struct option opts[] = {{"tag", required_argument, NULL, 't'},
@@ -202,6 +208,8 @@ int verb_build(berth_ctx *ctx, int argc, char **argv, berth_error **err)
         o.tags = tags;
         o.build_args = args;
         o.labels = labels;
+        if (!o.quiet)
+                o.progress = print_progress;
         r = berth_open_engine(ctx, err);
         if (r >= 0)
                 r = build_image(ctx->engine, &o, &id, err);
