@@ -689,10 +689,18 @@ static int apply_labels(builder *b, stage *st, berth_error **err)
 
         if (!b->o->labels || !b->o->labels[0])
                 return 0;
+        /* double-quoted, with '"', '$' and the escape character escaped: taken literally */
         STRV_FOREACH (l, (char **)b->o->labels) {
-                json_t *s = json_string(*l);
-                strv_consume(&quoted, jsonh_dump(s, false));
-                json_decref(s);
+                char *q = xmalloc(2 * strlen(*l) + 3), *p = q;
+                *p++ = '"';
+                for (const char *c = *l; *c; c++) {
+                        if (*c == '"' || *c == '$' || *c == b->df->escape)
+                                *p++ = b->df->escape;
+                        *p++ = *c;
+                }
+                *p++ = '"';
+                *p = 0;
+                strv_consume(&quoted, q);
         }
         joined = strv_join(quoted, " ");
         text = xasprintf("LABEL %s", joined);

@@ -42,21 +42,22 @@ SHELL ["/bin/sh", "-e", "-c"]
 ENTRYPOINT ["/bin/echo"]
 CMD ["hello"]
 EOF2
-        run berth build -t cfg "$CTX"
+        run berth build --label 'from.cli=$HOME "q" a\b' --label other=1 -t cfg "$CTX"
         [ "$status" -eq 0 ] || fail "$output"
         cfg=$(berth image inspect -f '{{json .Config}}' cfg)
         for want in '"A=1"' '"B=two words"' '"D=before"' '"C=1x"' '"org.example.a":"x y"' '"b":"c"' '"80/tcp":{}' \
                 '"53/udp":{}' '"/data":{}' '"User":"1000:1000"' '"WorkingDir":"/srv/sub"' \
                 '"StopSignal":"SIGINT"' '"Test":["CMD-SHELL","wget -q localhost || exit 1"]' \
                 '"Interval":30000000000' '"Retries":3' '"OnBuild":["RUN echo child"]' \
-                '"Shell":["/bin/sh","-e","-c"]' '"Entrypoint":["/bin/echo"]' '"Cmd":["hello"]'; do
+                '"Shell":["/bin/sh","-e","-c"]' '"Entrypoint":["/bin/echo"]' '"Cmd":["hello"]' \
+                '"from.cli":"$HOME \"q\" a\\b"' '"other":"1"'; do
                 [[ "$cfg" == *"$want"* ]] || fail "missing $want in $cfg"
         done
         [ "$(berth run --rm cfg)" = hello ]
         # the same Dockerfile on stdin: all cache hits, the same image
-        run berth build -f - -t cfg2 "$CTX" < "$CTX/Dockerfile"
+        run berth build --label 'from.cli=$HOME "q" a\b' --label other=1 -f - -t cfg2 "$CTX" < "$CTX/Dockerfile"
         [ "$status" -eq 0 ] || fail "$output"
-        [ "$(grep -c 'Using cache' <<<"$output")" -eq 14 ] || fail "$output"
+        [ "$(grep -c 'Using cache' <<<"$output")" -eq 15 ] || fail "$output" # 14 steps and --label
         [ "$(berth image inspect -f '{{.Id}}' cfg2)" = "$(berth image inspect -f '{{.Id}}' cfg)" ]
         [ "$(berth run --rm --entrypoint pwd cfg)" = /srv/sub ]
         assert_nothing_left
