@@ -12,6 +12,7 @@
 
 #include "basic/fs.h"
 #include "basic/jsonh.h"
+#include "commit-vfs.h"
 #include "commit.h"
 #include "engine-internal.h"
 #include "image/config.h"
@@ -21,15 +22,85 @@
 /* Mount points the engine makes for its bind mounts: not the container's changes. */
 static char *const engine_mount_points[] = {"etc/hostname", "etc/hosts", "etc/resolv.conf", NULL};
 
-static int upper_dir(engine *e, const ctr_record *c, char **ret, berth_error **err)
+/* The image's layer directories, top first (the caller closes them and frees the array). */
+static int open_lowers(engine *e, const ctr_record *c, int **ret, size_t *ret_n, berth_error **err)
+{
+        _cleanup_image_record_ image_record *img = NULL;
+        size_t n, k = 0;
+        int *fds, r = image_store_get(e->images, c->image_id, &img, err);
+
+        if (r < 0)
+                return r;
+        n = strv_length(img->chain_ids);
+        fds = xcalloc(n + 1, sizeof(int));
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *p = layer_diff_path(e->layers, img->chain_ids[n - 1 - i]);
+                fds[k] = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (fds[k] >= 0)
+                        k++;
+        }
+        *ret = fds;
+        *ret_n = k;
+        return 0;
+}
+
+static void close_lowers(int *fds, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                close(fds[i]);
+        free(fds);
+}
+
+/* vfs: the comparison of the container's copy with its layers, as a tree in DIR/vfs-changes. */
+static int vfs_changes_dir(engine *e, const ctr_record *c, const char *dir, char **ret, berth_error **err)
+{
+        _cleanup_free_ char *merged = xasprintf("%s/merged", dir), *out = xasprintf("%s/vfs-changes", dir);
+        _cleanup_close_ int mfd = -EBADF, ofd = -EBADF;
+        int *lowers = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        if (access(merged, F_OK) < 0)
+                r = engine_mount_rootfs(e, c, dir, err); /* vfs: makes the copy */
+        if (r >= 0)
+                r = fs_rm_rf(out, err);
+        if (r >= 0 && mkdir(out, 0755) < 0)
+                r = berth_error_set(err, errno, "mkdir %s", out);
+        if (r >= 0) {
+                mfd = open(merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                ofd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (mfd < 0 || ofd < 0)
+                        r = berth_error_set(err, errno, "open %s", mfd < 0 ? merged : out);
+        }
+        if (r >= 0)
+                r = open_lowers(e, c, &lowers, &n, err);
+        if (r >= 0)
+                r = vfs_changes(mfd, lowers, n, engine_mount_points, ofd, err);
+        close_lowers(lowers, n);
+        if (r < 0) {
+                fs_rm_rf(out, NULL);
+                return r;
+        }
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+/* The container's changes in overlay's format: its upper dir, or for vfs a tree made by
+ * comparison (*ret_temp: the caller removes it after use). The container's own driver counts. */
+static int changes_dir(engine *e, const ctr_record *c, char **ret, bool *ret_temp, berth_error **err)
 {
         _cleanup_free_ char *dir = engine_ctr_dir(e->root, c->id);
+        const char *driver = json_string_value(json_object_get(c->opts, "storage_driver"));
 
-        if (!streq(e->driver->name, "overlay"))
-                return berth_error_set(err, ENOTSUP,
-                                       "container %s: the %s storage driver keeps no separate "
-                                       "layer of changes (overlay does)",
-                                       c->name, e->driver->name);
+        if (!driver)
+                driver = e->driver->name;
+        *ret_temp = false;
+        if (streq(driver, "vfs")) {
+                *ret_temp = true;
+                return vfs_changes_dir(e, c, dir, ret, err);
+        }
+        if (!streq(driver, "overlay"))
+                return berth_error_set(err, ENOTSUP, "container %s: storage driver %s", c->name, driver);
         *ret = xasprintf("%s/upper", dir);
         return 0;
 }
@@ -114,34 +185,26 @@ static int diff_tree(diff_ctx *x, int dirfd, const char *prefix, bool all_new, i
 int engine_diff(engine *e, const char *what, char ***ret, berth_error **err)
 {
         _cleanup_ctr_record_ ctr_record *c = NULL;
-        _cleanup_image_record_ image_record *img = NULL;
         _cleanup_free_ char *upper = NULL;
         _cleanup_close_ int ufd = -EBADF;
+        bool temp = false;
         diff_ctx x = {};
-        size_t n;
         int r = engine_lookup(e, what, &c, err);
 
         if (r >= 0)
-                r = upper_dir(e, c, &upper, err);
-        if (r >= 0)
-                r = image_store_get(e->images, c->image_id, &img, err);
+                r = changes_dir(e, c, &upper, &temp, err);
         if (r < 0)
                 return r;
         ufd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (ufd < 0)
-                return berth_error_set(err, errno, "open %s", upper);
-        n = strv_length(img->chain_ids);
-        x.lowers = xcalloc(n + 1, sizeof(int));
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *p = layer_diff_path(e->layers, img->chain_ids[n - 1 - i]);
-                x.lowers[x.n] = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (x.lowers[x.n] >= 0)
-                        x.n++;
-        }
-        r = diff_tree(&x, ufd, "", false, 0, err);
-        for (size_t i = 0; i < x.n; i++)
-                close(x.lowers[i]);
-        free(x.lowers);
+                r = berth_error_set(err, errno, "open %s", upper);
+        if (r >= 0)
+                r = open_lowers(e, c, &x.lowers, &x.n, err);
+        if (r >= 0)
+                r = diff_tree(&x, ufd, "", false, 0, err);
+        close_lowers(x.lowers, x.n);
+        if (temp)
+                fs_rm_rf(upper, NULL);
         if (r < 0) {
                 strv_free(x.out);
                 return r;
@@ -269,15 +332,20 @@ static int write_layer(engine *e, const ctr_record *c, char **ret_digest, char r
 {
         _cleanup_free_ char *upper = NULL;
         _cleanup_close_ int ufd = -EBADF;
-        int r = upper_dir(e, c, &upper, err);
+        bool temp = false;
+        int r = changes_dir(e, c, &upper, &temp, err);
 
         if (r < 0)
                 return r;
         ufd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (ufd < 0)
-                return berth_error_set(err, errno, "open %s", upper);
-        return layer_tar_to_blob(e->images->blobs, ufd, engine_mount_points, ret_digest, NULL, ret_diff_id,
-                                 err);
+                r = berth_error_set(err, errno, "open %s", upper);
+        if (r >= 0)
+                r = layer_tar_to_blob(e->images->blobs, ufd, engine_mount_points, ret_digest, NULL,
+                                      ret_diff_id, err);
+        if (temp)
+                fs_rm_rf(upper, NULL);
+        return r;
 }
 
 int engine_commit(engine *e, const char *what, const engine_commit_opts *o, char **ret_id, berth_error **err)

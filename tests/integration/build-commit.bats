@@ -88,3 +88,23 @@ teardown() { engine_teardown; }
         berth rm c >/dev/null
         assert_nothing_left
 }
+
+@test "vfs: diff, commit and build compare the container's copy with its layers" {
+        vberth() { "$BERTH_BIN" --storage-driver vfs --root "$TESTDIR/vroot" --runroot "$TESTDIR/vrun" "$@"; }
+        vberth import --change 'CMD ["sh"]' "$(busybox_tar)" busybox >/dev/null
+        vberth run --name c busybox sh -c 'echo hi > /hello; rm /bin/ls; rm -rf /home; mkdir -p /etc/x; echo 1 > /etc/x/y'
+        run vberth diff c
+        [ "$status" -eq 0 ] || fail "$output"
+        [ "$(echo $output)" = "C /bin D /bin/ls C /etc A /etc/x A /etc/x/y A /hello D /home" ] || fail "$output"
+        vberth commit c v >/dev/null
+        run vberth run --rm v sh -c 'cat /hello /etc/x/y; ls /bin/ls /home'
+        [ "${lines[0]}" = hi ] && [ "${lines[1]}" = 1 ]
+        [[ "$output" == *"/bin/ls: No such file"* ]] && [[ "$output" == *"/home: No such file"* ]]
+        mkdir -p "$TESTDIR/ctx"
+        printf 'FROM busybox\nRUN touch /made && rm /bin/cat\n' > "$TESTDIR/ctx/Dockerfile"
+        vberth build -q -t vb "$TESTDIR/ctx" >/dev/null
+        run vberth run --rm vb ls /made /bin/cat
+        [ "${lines[0]}" = /made ] && [[ "$output" == *"/bin/cat: No such file"* ]]
+        vberth rm c >/dev/null
+        [ -z "$(ls "$TESTDIR/vroot/containers")" ]
+}
