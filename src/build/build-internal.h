@@ -22,6 +22,7 @@ typedef struct builder {
         int ctxfd; /* the context, O_PATH */
         char **ignore;
         char **global_args;
+        char **consumed; /* --build-arg names some ARG declared */
         stage *stages;
         size_t n_stages;
         size_t step, steps;

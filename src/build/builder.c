@@ -64,6 +64,8 @@ static char *cache_key(const stage *st, const df_instruction *in, const char *in
         _cleanup_digester_ digester *g = digester_new();
         char out[DIGEST_SHA256_LEN + 1];
 
+        /* bump when a step's meaning changes: old entries must not be reused */
+        digester_update(g, "berth-build-1", sizeof("berth-build-1"));
         digester_update(g, st->image_id, strlen(st->image_id) + 1);
         digester_update(g, in->original, strlen(in->original) + 1);
         STRV_FOREACH (a, st->args)
@@ -270,16 +272,16 @@ static int healthcheck(builder *b, stage *st, const df_instruction *in, json_t *
         rest += 3;
         rest += strspn(rest, " \t");
         hc = json_object();
-        if (rest[0] == '[') {
-                _cleanup_strv_free_ char **l = NULL;
-                json_t *j = json_loads(rest, 0, NULL), *test = json_pack("[s]", "CMD"), *v;
+        json_t *j = rest[0] == '[' ? json_loads(rest, 0, NULL) : NULL;
+        if (json_is_array(j)) {
+                json_t *test = json_pack("[s]", "CMD"), *v;
                 size_t i;
                 json_array_foreach (j, i, v)
                         json_array_append(test, v);
-                json_decref(j);
                 json_object_set_new(hc, "Test", test);
-        } else
+        } else /* the shell form, also for a "[" that is not JSON, as for CMD */
                 json_object_set_new(hc, "Test", json_pack("[s, s]", "CMD-SHELL", rest));
+        json_decref(j);
         for (size_t i = 0; i < ELEMENTSOF(durations); i++) {
                 const char *v = df_flag(in, durations[i][0]);
                 int64_t ns;
@@ -434,8 +436,11 @@ static void arg_step(builder *b, char ***args, const df_instruction *in, char *c
                 const char *v = NULL;
                 STRV_FOREACH (ba, (char **)b->o->build_args) {
                         size_t n = strcspn(*ba, "=");
-                        if (n == strlen(k) && strneq(*ba, k, n))
+                        if (n == strlen(k) && strneq(*ba, k, n)) {
                                 v = (*ba)[n] == '=' ? *ba + n + 1 : getenv(k);
+                                if (!strv_contains(b->consumed, k))
+                                        strv_push(&b->consumed, k);
+                        }
                 }
                 if (!v && args != &b->global_args)
                         v = df_env_get(b->global_args, k);
@@ -709,6 +714,23 @@ static int apply_labels(builder *b, stage *st, berth_error **err)
         return run_step(b, st, &in, err);
 }
 
+/* Docker's warning for --build-arg names no ARG declares (a typo, usually). */
+static void warn_unconsumed(builder *b)
+{
+        _cleanup_strv_free_ char **left = NULL;
+        _cleanup_free_ char *joined = NULL;
+
+        STRV_FOREACH (ba, (char **)b->o->build_args) {
+                _cleanup_free_ char *k = xstrndup(*ba, strcspn(*ba, "="));
+                if (!strv_contains(b->consumed, k))
+                        strv_push(&left, k);
+        }
+        if (!left)
+                return;
+        joined = strv_join(left, " ");
+        progress(b, "[Warning] One or more build-args [%s] were not consumed", joined);
+}
+
 static int read_dockerfile(builder *b, berth_error **err)
 {
         const char *f = b->o->dockerfile;
@@ -761,6 +783,8 @@ static int build_all(builder *b, char **ret_id, berth_error **err)
                 r = build_steps(b, end, err);
         if (r >= 0)
                 r = apply_labels(b, &b->stages[last], err);
+        if (r >= 0)
+                warn_unconsumed(b);
         if (r >= 0) {
                 _cleanup_stmt_ sqlite3_stmt *q = NULL;
                 r = db_prepare(b->e->db, "INSERT OR IGNORE INTO build_results (image_id) VALUES (?)", &q,
@@ -795,6 +819,7 @@ int build_image(engine *e, const build_opts *o, char **ret_id, berth_error **err
                 stage_clear(&b.stages[i]);
         free(b.stages);
         strv_free(b.global_args);
+        strv_free(b.consumed);
         strv_free(b.ignore);
         dockerfile_free(b.df);
         if (b.ctxfd >= 0)

@@ -77,8 +77,9 @@ RUN ["/bin/sh", "-c", "echo exec >> /w/out"]
 USER 1234
 RUN id -u >> /tmp/uid
 EOF2
-        run berth build --build-arg FROMCLI=cli -t runs "$CTX"
+        run berth build --build-arg FROMCLI=cli --build-arg TYPO=1 -t runs "$CTX"
         [ "$status" -eq 0 ] || fail "$output"
+        [[ "$output" == *"build-args [TYPO] were not consumed"* ]] || fail "$output"
         run berth run --rm runs sh -c 'cat /w/out /tmp/uid'
         [ "${lines[0]}" = "g cli unset env /w 0" ] || fail "$output"
         [ "${lines[1]}" = exec ]
