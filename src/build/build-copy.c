@@ -55,12 +55,9 @@ static void job_clear(copy_job *j)
 
 /* ---- sources ---- */
 
-int build_stage_ref(builder *b, const char *name, size_t current);
-
 static int open_from(copy_job *j, const char *from, berth_error **err)
 {
         builder *b = j->b;
-        _cleanup_free_ char *merged = NULL;
         size_t current = (size_t)(j->st - b->stages);
         int ref = build_stage_ref(b, from, current);
 

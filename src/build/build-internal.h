@@ -35,6 +35,10 @@ extern volatile sig_atomic_t build_interrupted;
 /* The variables a step's arguments see: ARG values, then ENV (which wins). */
 char **build_stage_env(const stage *st);
 
+/* A name of a stage of this Dockerfile (or its number): the index; -2 when it names the current
+ * stage or one not built yet (a cycle); -1 when it is no stage. */
+int build_stage_ref(builder *b, const char *name, size_t current);
+
 /* RUN: the command in a container of the stage's image, then its changes committed. */
 int build_run_step(builder *b, stage *st, const df_instruction *in, char **ret_id, berth_error **err);
 

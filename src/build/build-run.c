@@ -142,13 +142,6 @@ static int run_container(builder *b, const char *id, int *ret_status, berth_erro
         return 0;
 }
 
-static char *created_by(char *const *argv, bool json)
-{
-        _cleanup_free_ char *joined = strv_join(argv, " ");
-
-        return xasprintf("RUN %s", joined);
-}
-
 int build_run_step(builder *b, stage *st, const df_instruction *in, char **ret_id, berth_error **err)
 {
         _cleanup_strv_free_ char **argv = NULL, **env = run_env(st);
@@ -173,7 +166,7 @@ int build_run_step(builder *b, stage *st, const df_instruction *in, char **ret_i
         if (r >= 0 && status != 0)
                 r = berth_error_set(err, 0, "RUN %s: the command '%s' returned a non-zero code: %d",
                                     in->args, shown, status);
-        by = created_by(argv, in->json);
+        by = xasprintf("RUN %s", shown);
         if (r >= 0)
                 r = build_commit(b, st, ctr, by, ret_id, err);
         build_container_remove(b, ctr);

@@ -530,8 +530,6 @@ static int stage_index(builder *b, const char *name)
         return -1;
 }
 
-/* A name that is a stage of this Dockerfile: the index; -2 when it names a stage not built yet. */
-int build_stage_ref(builder *b, const char *name, size_t current);
 int build_stage_ref(builder *b, const char *name, size_t current)
 {
         int i = stage_index(b, name);
@@ -651,9 +649,11 @@ static int build_steps(builder *b, size_t end, berth_error **err)
         bool started = false;
         int r = 0;
 
-        for (size_t i = 0; i < end; i++)
-                b->steps += !(streq(b->df->ins[i].keyword, "ARG") && !started) &&
-                            (started |= streq(b->df->ins[i].keyword, "FROM"));
+        /* the steps: every instruction from the first FROM on */
+        for (size_t i = 0; i < end; i++) {
+                started |= streq(b->df->ins[i].keyword, "FROM");
+                b->steps += started;
+        }
         started = false;
         for (size_t i = 0; r >= 0 && i < end; i++) {
                 const df_instruction *in = &b->df->ins[i];
