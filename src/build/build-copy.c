@@ -63,15 +63,13 @@ static int open_from(copy_job *j, const char *from, berth_error **err)
 
         if (ref == -2)
                 return berth_error_set(err, 0, "circular dependency detected on stage: %s", from);
-        if (ref >= 0)
+        if (ref >= 0) {
                 j->from_image = xstrdup(b->stages[ref].image_id);
-        else {
-                _cleanup_image_record_ image_record *img = NULL;
-                int r = image_store_resolve(b->e->images, from, &img, err);
-                if (r < 0)
-                        return berth_error_wrap(err, "--from=%s: no such stage or image", from);
-                j->from_image = xstrdup(img->id);
+                return 0;
         }
+        int r = build_resolve_image(b, from, &j->from_image, err);
+        if (r < 0)
+                return berth_error_wrap(err, "--from=%s: no such stage or image", from);
         return 0;
 }
 

@@ -39,6 +39,10 @@ char **build_stage_env(const stage *st);
  * stage or one not built yet (a cycle); -1 when it is no stage. */
 int build_stage_ref(builder *b, const char *name, size_t current);
 
+/* An image by name for FROM or COPY --from: "scratch" (an image without layers), one in the
+ * store, or pulled (always with --pull). ret: its id. */
+int build_resolve_image(builder *b, const char *name, char **ret, berth_error **err);
+
 /* RUN: the command in a container of the stage's image, then its changes committed. */
 int build_run_step(builder *b, stage *st, const df_instruction *in, char **ret_id, berth_error **err);
 

@@ -539,7 +539,7 @@ int build_stage_ref(builder *b, const char *name, size_t current)
         return (size_t)i < current ? i : -2;
 }
 
-static int base_image(builder *b, const char *name, char **ret, berth_error **err)
+int build_resolve_image(builder *b, const char *name, char **ret, berth_error **err)
 {
         _cleanup_image_record_ image_record *img = NULL;
         int r;
@@ -588,7 +588,7 @@ static int from_step(builder *b, size_t idx, const df_instruction *in, berth_err
         if (ref >= 0)
                 id = xstrdup(b->stages[ref].image_id);
         else
-                r = base_image(b, w[0], &id, err);
+                r = build_resolve_image(b, w[0], &id, err);
         if (r < 0)
                 return r;
         r = stage_set_image(b, st, id, err);

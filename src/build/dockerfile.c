@@ -213,6 +213,8 @@ int dockerfile_parse(const char *buf, size_t len, dockerfile **ret, berth_error 
         int lineno = 0, r = 0;
 
         st.d->escape = '\\';
+        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+                p += 3; /* a UTF-8 byte order mark, as editors on Windows write it */
         if (memchr(buf, 0, len)) {
                 dockerfile_free(st.d);
                 return berth_error_set(err, 0, "Dockerfile: contains a NUL byte");

@@ -106,6 +106,7 @@ COPY --chown=12:34 a.txt /owned-num
 ADD files.tar.gz /unpacked/
 ADD b.txt /added
 COPY . /all/
+COPY --from=busybox /bin/busybox /from-image
 EOF2
         run berth build -t copies "$CTX"
         [ "$status" -eq 0 ] || fail "$output"
@@ -120,6 +121,7 @@ EOF2
         [ "${lines[7]}" = intar ] && [ "${lines[8]}" = b ]
         [[ "$output" != *secret.key* ]] && [[ "$output" != *tarsrc* ]]
         [[ "$output" == *files.tar.gz* ]]
+        berth run --rm copies cmp /from-image /bin/busybox
         assert_nothing_left
 }
 

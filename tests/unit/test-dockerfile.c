@@ -81,6 +81,14 @@ static void test_directive_only_at_top(void **state)
         assert_string_equal(d->ins[1].args, "a b");
 }
 
+static void test_bom(void **state)
+{
+        _cleanup_dockerfile_ dockerfile *d = parse_ok("\xef\xbb\xbf# escape=`\nFROM x\n");
+
+        assert_int_equal(d->escape, '`');
+        assert_string_equal(d->ins[0].keyword, "FROM");
+}
+
 static void test_invalid_json_is_shell_form(void **state)
 {
         _cleanup_dockerfile_ dockerfile *d = parse_ok("FROM x\nCMD [not json]\n");
@@ -170,6 +178,7 @@ int main(void)
                 cmocka_unit_test(test_basic),
                 cmocka_unit_test(test_escape_directive),
                 cmocka_unit_test(test_directive_only_at_top),
+                cmocka_unit_test(test_bom),
                 cmocka_unit_test(test_invalid_json_is_shell_form),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_words),
