@@ -43,6 +43,9 @@ int build_stage_ref(builder *b, const char *name, size_t current);
  * store, or pulled (always with --pull). ret: its id. */
 int build_resolve_image(builder *b, const char *name, char **ret, berth_error **err);
 
+/* The config change of an instruction that makes no layer, applied to cfg. */
+int build_config_step(builder *b, stage *st, const df_instruction *in, json_t *cfg, berth_error **err);
+
 /* RUN: the command in a container of the stage's image, then its changes committed. */
 int build_run_step(builder *b, stage *st, const df_instruction *in, char **ret_id, berth_error **err);
 
