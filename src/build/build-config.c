@@ -247,7 +247,7 @@ int build_config_step(builder *b, stage *st, const df_instruction *in, json_t *c
         if (streq(k, "ENTRYPOINT")) {
                 json_object_set_new(cfg, "Entrypoint", command_json(st, in));
                 if (!st->cmd_set)
-                        json_object_set_new(cfg, "Cmd", json_null());
+                        json_object_del(cfg, "Cmd");
                 return 0;
         }
         if (streq(k, "SHELL")) {

@@ -65,7 +65,7 @@ static char *cache_key(const stage *st, const df_instruction *in, const char *in
         char out[DIGEST_SHA256_LEN + 1];
 
         /* bump when a step's meaning changes: old entries must not be reused */
-        digester_update(g, "berth-build-1", sizeof("berth-build-1"));
+        digester_update(g, "berth-build-2", sizeof("berth-build-2"));
         digester_update(g, st->image_id, strlen(st->image_id) + 1);
         digester_update(g, in->original, strlen(in->original) + 1);
         STRV_FOREACH (a, st->args)
@@ -305,6 +305,24 @@ int build_resolve_image(builder *b, const char *name, char **ret, berth_error **
         return 0;
 }
 
+/* As BuildKit and buildah do: a stage whose base sets no PATH gets the usual one, so that RUN
+ * and the built image find their commands. */
+static void add_default_path(json_t *cfg)
+{
+        json_t *env = json_object_get(cfg, "Env"), *v;
+        size_t i;
+
+        json_array_foreach (env, i, v)
+                if (json_is_string(v) && strneq(json_string_value(v), "PATH=", 5))
+                        return;
+        if (!json_is_array(env)) {
+                env = json_array();
+                json_object_set_new(cfg, "Env", env);
+        }
+        json_array_insert_new(
+                env, 0, json_string("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+}
+
 static int from_step(builder *b, size_t idx, const df_instruction *in, berth_error **err)
 {
         _cleanup_strv_free_ char **w = NULL;
@@ -329,6 +347,7 @@ static int from_step(builder *b, size_t idx, const df_instruction *in, berth_err
         r = stage_set_image(b, st, id, err);
         if (r < 0)
                 return r;
+        add_default_path(st->config);
         json_t *sh = json_object_get(st->config, "Shell");
         if (json_is_array(sh) && json_array_size(sh) > 0)
                 jsonh_get_strv(st->config, "config", "Shell", false, &st->shell, NULL);

@@ -45,7 +45,7 @@ EOF2
         run berth build --label 'from.cli=$HOME "q" a\b' --label other=1 -t cfg "$CTX"
         [ "$status" -eq 0 ] || fail "$output"
         cfg=$(berth image inspect -f '{{json .Config}}' cfg)
-        for want in '"A=1"' '"B=two words"' '"D=before"' '"C=1x"' '"org.example.a":"x y"' '"b":"c"' '"80/tcp":{}' \
+        for want in '"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","A=1"' '"B=two words"' '"D=before"' '"C=1x"' '"org.example.a":"x y"' '"b":"c"' '"80/tcp":{}' \
                 '"53/udp":{}' '"/data":{}' '"User":"1000:1000"' '"WorkingDir":"/srv/sub"' \
                 '"StopSignal":"SIGINT"' '"Test":["CMD-SHELL","wget -q localhost || exit 1"]' \
                 '"Interval":30000000000' '"Retries":3' '"OnBuild":["RUN echo child"]' \
