@@ -172,7 +172,7 @@ if want asan && [ "${BERTH_SKIP_ASAN:-0}" != 1 ]; then
                 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
                 run_unit build-asan asan-unit
                 BUILD=$REPO/build-asan run_bats asan-bats "$REPO/build-asan/src/cli/berth-runtime/berth-runtime" \
-                        tests/integration/runtime-*.bats tests/integration/engine-*.bats tests/integration/network.bats
+                        tests/integration/runtime-*.bats tests/integration/engine-*.bats tests/integration/network.bats tests/integration/build-*.bats
                 unset ASAN_OPTIONS UBSAN_OPTIONS
                 # a report from a process whose failure a test expected still fails the tier
                 begin asan-reports

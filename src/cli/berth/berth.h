@@ -85,6 +85,12 @@ void no_flags(int letter, const char *arg, void *ud);
 /* "64m", "1g", "512k", "100" (bytes) for flagname; a usage error otherwise. */
 int parse_size(const char *verb, const char *flagname, const char *s, int64_t *ret);
 
+/* Image-making verbs (build.c). */
+int verb_diff(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_export(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_commit(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_build(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+
 /* Container verbs. */
 int verb_run(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_create(berth_ctx *ctx, int argc, char **argv, berth_error **err);

@@ -6,6 +6,7 @@
 
 #include "basic/jsonh.h"
 #include "berth.h"
+#include "build/builder.h"
 #include "image/config.h"
 #include "image/digest.h"
 #include "image/reference.h"
@@ -69,10 +70,12 @@ static bool name_matches(const char *name, const char *reference)
                (tag && ref->tag && streq(tag, ref->tag));
 }
 
-static void collect_rows(image_record **l, const images_opts *o, json_t *rows)
+static void collect_rows(image_record **l, const images_opts *o, char *const *intermediate, json_t *rows)
 {
         for (size_t i = 0; l[i]; i++) {
                 if (o->dangling_only && l[i]->names)
+                        continue;
+                if (!o->all && !l[i]->names && strv_contains(intermediate, l[i]->id))
                         continue;
                 if (!l[i]->names) {
                         if (!o->reference)
@@ -182,7 +185,8 @@ int verb_images(berth_ctx *ctx, int argc, char **argv, berth_error **err)
         r = image_store_list(ctx->images, &l, err);
         if (r < 0)
                 return r;
-        collect_rows(l, &o, rows);
+        _cleanup_strv_free_ char **intermediate = build_cache_images(ctx->images->db);
+        collect_rows(l, &o, intermediate, rows);
         image_record_list_free(l);
         print_rows(rows, &o);
         return 0;
