@@ -112,7 +112,8 @@ static void test_networks(void **state)
         assert_string_not_equal(a->bridge, def->bridge);
         assert_string_equal(json_string_value(json_object_get(a->labels, "berth.test")), "yes");
 
-        const net_create_opts ob = {.name = "berthnet-b", .subnet = "10.250.3.0/24", .gateway = "10.250.3.254"};
+        const net_create_opts ob = {
+                .name = "berthnet-b", .subnet = "10.250.3.0/24", .gateway = "10.250.3.254"};
         assert_int_equal(net_create(f->d, &ob, &b, NULL), 0);
         assert_string_equal(b->gateway, "10.250.3.254");
 
@@ -124,7 +125,8 @@ static void test_networks(void **state)
         expect_create_fails(f->d, &reserved, "reserved");
         const net_create_opts hostbits = {.name = "berthnet-d", .subnet = "10.251.0.1/24"};
         expect_create_fails(f->d, &hostbits, "host bits");
-        const net_create_opts gw = {.name = "berthnet-e", .subnet = "10.252.0.0/24", .gateway = "10.253.0.1"};
+        const net_create_opts gw = {
+                .name = "berthnet-e", .subnet = "10.252.0.0/24", .gateway = "10.253.0.1"};
         expect_create_fails(f->d, &gw, "not an address of subnet");
         const net_create_opts badname = {.name = "no/slash"};
         expect_create_fails(f->d, &badname, "invalid network name");
