@@ -85,6 +85,33 @@ fetch() { # fetch [berth run flags...] URL: wget from a new container
         [[ "$output" != *late* ]] || fail "a removed container stays in hosts: $output"
 }
 
+@test "--network container:, --add-host, --dns, --dns-search, --dns-option, --mac-address, --hostname" {
+        berth run -d --name base --hostname berth-base --add-host berth-db:10.1.2.3 --add-host gw:host-gateway \
+                --dns 192.0.2.53 --dns-search berth.example --dns-option ndots:2 busybox sleep 60 >/dev/null
+        ip=$(ctr_ip base)
+        run berth exec base sh -c 'cat /etc/hosts /etc/resolv.conf; hostname'
+        [[ "$output" == *"$ip"$'\t'"berth-base"* ]] || fail "$output"
+        [[ "$output" == *"10.1.2.3"$'\t'"berth-db"* ]] || fail "$output"
+        gw=$(berth inspect base | jq -r '.[0].NetworkSettings.Gateway')
+        [[ "$output" == *"$gw"$'\t'"gw"* ]] || fail "$output"
+        [[ "$output" == *"nameserver 192.0.2.53"* && "$output" == *"search berth.example"* ]] || fail "$output"
+        [[ "$output" == *"options ndots:2"* && "$output" != *"10.255.255.53"* ]] || fail "$output"
+        [ "$(berth inspect base | jq -r '.[0].HostConfig.Dns[0]')" = 192.0.2.53 ]
+        # another container in base's namespace sees base's address
+        run berth run --rm --network container:base busybox ip -4 -o addr show eth0
+        [[ "$output" == *"$ip/"* ]] || fail "$output"
+        berth network create berthnet-mac >/dev/null
+        run berth run --rm --network berthnet-mac --mac-address 02:42:be:27:00:01 busybox cat /sys/class/net/eth0/address
+        [ "$output" = 02:42:be:27:00:01 ] || fail "$output"
+        run berth run --rm --mac-address 01:00:5e:00:00:01 --network berthnet-mac busybox true
+        [ "$status" -eq 125 ] && [[ "$output" == *"invalid MAC"* ]] || fail "$output"
+        # a restarted container keeps working on its network
+        berth restart -t 0 base >/dev/null
+        [ -n "$(ctr_ip base)" ]
+        run berth exec base ip -4 -o addr show eth0
+        [[ "$output" == *"$(ctr_ip base)/"* ]] || fail "$output"
+}
+
 @test "published ports: 127.0.0.1, the host's address, a random port, -P, hairpin, UDP" {
         httpd_container pub -p 18080:80 -p 127.0.0.1::80
         run curl -s --max-time 5 http://127.0.0.1:18080/index.html
