@@ -78,5 +78,5 @@ fail() {
         c task ls | grep -q 'berth-ctr-3.*STOPPED'
         c task delete berth-ctr-3 >/dev/null
         c container delete berth-ctr-3
-        ! grep -q "failed to remove runc container" "$CD/log"
+        ! grep -q "failed to remove runc container" "$CD/log" || fail "$(grep -B3 -A3 "failed to remove" "$CD/log")"
 }
