@@ -731,12 +731,13 @@ static int alloc_ip(db *d, const net_network *n, const char *want, char **ret, i
         }
         if (r < 0)
                 return r;
-        qsort(used, nused, sizeof(*used), cmp_u32);
+        if (nused > 0)
+                qsort(used, nused, sizeof(*used), cmp_u32);
         if (want) {
                 if (!parse_ip(want, &ip) || ((ip ^ net) & prefix_mask(len)) || ip == net || ip == last)
                         return berth_error_say(err, EINVAL, "address %s is not in subnet %s of network %s",
                                                want, n->subnet, n->name);
-                if (ip == gw || bsearch(&ip, used, nused, sizeof(*used), cmp_u32))
+                if (ip == gw || (nused > 0 && bsearch(&ip, used, nused, sizeof(*used), cmp_u32)))
                         return berth_error_say(err, EADDRINUSE, "address %s is already in use on network %s",
                                                want, n->name);
         } else {
@@ -928,7 +929,8 @@ static int attach(db *d, const char *netns_path, const char *id, const char *nam
         _cleanup_close_ int nsfd = -1;
         int r;
 
-        memcpy(ports, ports_in, nports * sizeof(*ports));
+        if (nports > 0)
+                memcpy(ports, ports_in, nports * sizeof(*ports));
         r = allocate(d, id, name, reqs, n, ports, nports, first_if, eps, err);
         free(ports);
         if (r < 0) {
