@@ -213,12 +213,13 @@ int dockerfile_parse(const char *buf, size_t len, dockerfile **ret, berth_error 
         int lineno = 0, r = 0;
 
         st.d->escape = '\\';
-        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-                p += 3; /* a UTF-8 byte order mark, as editors on Windows write it */
+        /* first: text ends at a NUL, so nothing below may read len bytes of it before this */
         if (memchr(buf, 0, len)) {
                 dockerfile_free(st.d);
                 return berth_error_set(err, 0, "Dockerfile: contains a NUL byte");
         }
+        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+                p += 3; /* a UTF-8 byte order mark, as editors on Windows write it */
         /* strtok_r would merge empty lines and lose the line numbers */
         while (r >= 0 && p) {
                 char *nl = strchr(p, '\n');

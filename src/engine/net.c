@@ -410,9 +410,12 @@ void engine_net_inspect(engine *e, const ctr_record *c, json_t *o)
         json_object_set_new(host, "PortBindings", bindings);
         json_object_set_new(host, "PublishAllPorts",
                             json_boolean(json_is_true(json_object_get(c->opts, "publish_all"))));
-        json_object_set(host, "Dns", json_object_get(c->opts, "dns") ?: json_array());
-        json_object_set(host, "DnsSearch", json_object_get(c->opts, "dns_search") ?: json_array());
-        json_object_set(host, "DnsOptions", json_object_get(c->opts, "dns_options") ?: json_array());
+        static const char *const lists[][2] = {
+                {"Dns", "dns"}, {"DnsSearch", "dns_search"}, {"DnsOptions", "dns_options"}};
+        for (size_t li = 0; li < ELEMENTSOF(lists); li++) {
+                json_t *l = json_object_get(c->opts, lists[li][1]);
+                json_object_set_new(host, lists[li][0], l ? json_incref(l) : json_array());
+        }
         json_object_set(host, "ExtraHosts", json_object_get(c->opts, "add_hosts") ?: json_null());
 }
 
