@@ -39,7 +39,7 @@ static json_t *image_row(const image_record *img, const char *name, bool no_trun
         _cleanup_free_ char *repo = NULL, *tag = NULL, *familiar = NULL,
                             *id = image_id_text(img->id, no_trunc);
         _cleanup_free_ char *size = format_size((uint64_t)img->size), *since = format_since(img->created);
-        _cleanup_free_ char *at = created_at(img->created), *digest = NULL;
+        _cleanup_free_ char *at = created_at(img->created);
 
         if (name) {
                 image_ref_split_tag(name, &repo, &tag);
