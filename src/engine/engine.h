@@ -101,6 +101,8 @@ typedef struct start_io {
         bool attach;       /* the container's stdio is the caller's (foreground run) */
         int status_fd_out; /* set: read end of the monitor's status pipe ("exit N\n") */
         pid_t monitor_pid; /* set: the monitor (a foreground run passes SIGWINCH on to it) */
+        bool wait_attach;  /* start -a: return once the monitor listens; it starts the container
+                              when a peer attaches (engine_attach) */
 } start_io;
 
 /* Mount the rootfs and start the monitor, which creates and starts the container. Returns when
@@ -136,8 +138,28 @@ int engine_exec(engine *e, const char *what, char **args, const run_opts *o, int
 
 /* The monitor's main: create and start container id, relay, log, reap, record. status_fd: where
  * the monitor reports "started PID\n" or "error TEXT\n", then "exit N\n"; attach: fds 0-2 are the
- * caller's and the container's output goes there as well as to the log. */
-int engine_monitor_main(const char *root, const char *runroot, const char *id, int status_fd, bool attach);
+ * caller's and the container's output goes there as well as to the log; wait_attach: "ready\n"
+ * once the container is created, then its start waits (10 s at most) for a peer to attach on the
+ * socket RUNROOT/monitor/<id>. */
+int engine_monitor_main(const char *root, const char *runroot, const char *id, int status_fd, bool attach,
+                        bool wait_attach);
+
+/* One request on the monitor's socket ("state", "signal N", "resize ROWS COLS"); the answer
+ * after "ok" in *ret_reply (when not NULL). An error: the container is not running. */
+int engine_monitor_request(engine *e, const char *what, const char *req, char **ret_reply,
+                           berth_error **err);
+
+/* Attach to a running container (or one that start -a left waiting for us) through its monitor. */
+typedef struct attach_opts {
+        int in_fd, out_fd, err_fd;
+        int tty_fd;              /* >= 0: its window size goes to the container's pty, now and on SIGWINCH */
+        bool stdin_;             /* in_fd to the container's stdin; its EOF closes that stdin */
+        bool sig_proxy;          /* SIGINT, SIGTERM, SIGHUP, SIGQUIT passed on to the container */
+        const char *detach_keys; /* the bytes that detach (ctrl-p ctrl-q: "\x10\x11") */
+        size_t n_detach_keys;
+} attach_opts;
+/* *ret_status: the container's exit status, -1 when detached. */
+int engine_attach(engine *e, const char *what, const attach_opts *o, int *ret_status, berth_error **err);
 
 /* stats: one sample of the container's cgroup (running false: no numbers). */
 #include "runtime/cgroup.h"

@@ -15,6 +15,7 @@
 #include "basic/proc.h"
 #include "basic/strv.h"
 #include "engine-internal.h"
+#include "msock.h"
 #include "runtime/container.h"
 
 static bool is_running(const ctr_record *c)
@@ -76,7 +77,7 @@ static int read_status_line(int fd, char *buf, size_t size)
         return (int)n;
 }
 
-static pid_t spawn_monitor(engine *e, const char *id, bool attach, int status_w)
+static pid_t spawn_monitor(engine *e, const char *id, bool attach, bool wait_attach, int status_w)
 {
         pid_t pid = fork();
 
@@ -93,7 +94,8 @@ static pid_t spawn_monitor(engine *e, const char *id, bool attach, int status_w)
         int sfd = fcntl(status_w, F_DUPFD, 3); /* without CLOEXEC: the monitor keeps it */
         _cleanup_free_ char *fdarg = xasprintf("%d", sfd);
         execl(e->monitor_path, "berth-monitor", "--root", e->root, "--runroot", e->runroot, "--status-fd",
-              fdarg, attach ? "--attach" : "--detach", id, (char *)NULL);
+              fdarg, attach ? "--attach" : "--detach", wait_attach ? "--wait-attach" : id,
+              wait_attach ? id : (char *)NULL, (char *)NULL);
         fprintf(stderr, "exec %s: %s\n", e->monitor_path, strerror(errno));
         _exit(127);
 }
@@ -127,10 +129,10 @@ int engine_start(engine *e, const char *what, start_io *io, berth_error **err)
                 e->driver->umount(dir, NULL);
                 return r;
         }
-        pid_t mon = spawn_monitor(e, c->id, io->attach, p[1]);
+        pid_t mon = spawn_monitor(e, c->id, io->attach, io->wait_attach, p[1]);
         close(p[1]);
         if (mon < 0 || read_status_line(p[0], line, sizeof(line)) == 0 ||
-            strncmp(line, "started ", 8) != 0) {
+            (strncmp(line, "started ", 8) != 0 && !(io->wait_attach && streq(line, "ready")))) {
                 close(p[0]);
                 if (mon > 0)
                         waitpid(mon, NULL, 0);
@@ -280,6 +282,8 @@ int engine_remove(engine *e, const char *what, bool force, bool volumes, berth_e
                         return r;
         }
         runtime_delete(e->runtime_root, c->id, true, NULL);
+        _cleanup_free_ char *sock = msock_path(e->runroot, c->id);
+        unlink(sock); /* a leftover of a monitor that was killed */
         engine_remove_files(e->db, e->root, c->id, c->opts, volumes);
         return 0;
 }

@@ -4,7 +4,9 @@
  * the output to the json-file log (and to the caller's stdio for a foreground run), reaps the
  * init, records the exit status and OOM kill, unmounts, and for --rm removes the container.
  *
- * The status pipe tells the caller "started PID", "error TEXT", "detached" and "exit N".
+ * The status pipe tells the caller "started PID" (or "ready" when it waits for a peer to attach
+ * before the start), "error TEXT", "detached" and "exit N". The unix socket (monitor-sock.c) lets
+ * peers attach, resize, signal and ask the state.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,17 +24,10 @@
 
 #include "basic/fs.h"
 #include "basic/jsonh.h"
-#include "engine-internal.h"
-#include "logfile.h"
+#include "monitor.h"
+#include "msock.h"
 #include "runtime/cgroup.h"
 #include "runtime/run.h"
-
-typedef struct relay {
-        int fd;      /* container side: a pipe's read end or the pty master */
-        int copy_to; /* the caller's fd, -1 when not attached */
-        const char *stream;
-        log_line_buf line;
-} relay;
 
 static void status_say(int fd, const char *fmt, ...) _printf_(2, 3);
 static void status_say(int fd, const char *fmt, ...)
@@ -77,8 +72,9 @@ static void copy_winsize(int from, int to)
 }
 
 /* Read what is there; false at EOF or error. */
-static bool relay_pump(relay *rl, log_writer *lw)
+static bool relay_pump(mon *m, relay *rl)
 {
+        log_writer *lw = &m->log;
         char buf[16384];
         ssize_t n = read(rl->fd, buf, sizeof(buf));
 
@@ -90,25 +86,10 @@ static bool relay_pump(relay *rl, log_writer *lw)
         }
         if (rl->copy_to >= 0 && fs_write_all(rl->copy_to, buf, (size_t)n) < 0)
                 rl->copy_to = -1; /* the caller went away: keep logging */
+        mon_sock_output(m, streq(rl->stream, "stderr") ? 'e' : 'o', buf, (size_t)n);
         log_line_feed(&rl->line, lw, rl->stream, buf, (size_t)n);
         return true;
 }
-
-typedef struct mon {
-        const char *root, *id;
-        char *dir, *rt_root;
-        db *db;
-        run_opts o;
-        json_t *opts;
-        int status_fd;
-        bool attach;
-        int caller[3];   /* the caller's stdio, -1 when not attached */
-        int master;      /* pty master */
-        relay relays[2]; /* stdout, stderr (only [0] with a pty) */
-        size_t n_relays;
-        pid_t pid;
-        log_writer log;
-} mon;
 
 /* Make the container with fds 0-2 set as it should get them; ours restored afterwards. */
 static int create_container(mon *m, int in, int out, int errfd, int console, container_state **ret_st,
@@ -131,11 +112,29 @@ static int create_container(mon *m, int in, int out, int errfd, int console, con
         return r;
 }
 
-static int setup_and_start(mon *m, berth_error **err)
+/* The container's stdin: the caller's (a foreground -i), a pipe that attached peers feed (-i
+ * without a caller), or /dev/null. */
+static int stdin_for(mon *m, int devnull, int *ret_close)
+{
+        int p[2];
+
+        *ret_close = -1;
+        if (!m->o.interactive)
+                return devnull;
+        if (m->attach)
+                return m->caller[0];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return devnull;
+        m->stdin_w = p[1];
+        *ret_close = p[0];
+        return p[0];
+}
+
+/* Create the container (its init waits for the start) with its stdio set up. */
+static int setup_container(mon *m, berth_error **err)
 {
         _cleanup_state_ container_state *st = NULL;
-        _cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-        int in = m->attach && m->o.interactive ? m->caller[0] : devnull;
+        _cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC), in_close = -EBADF;
         int r;
 
         if (m->o.tty) {
@@ -155,7 +154,7 @@ static int setup_and_start(mon *m, berth_error **err)
                 m->relays[0] = (relay){.fd = m->master, .copy_to = m->caller[1], .stream = "stdout"};
                 m->n_relays = 1;
         } else {
-                int po[2], pe[2];
+                int po[2], pe[2], in = stdin_for(m, devnull, &in_close);
                 if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0)
                         return berth_error_set(err, errno, "pipe");
                 r = create_container(m, in, po[1], pe[1], -1, &st, err);
@@ -168,10 +167,34 @@ static int setup_and_start(mon *m, berth_error **err)
                         return r;
         }
         m->pid = st->pid;
-        r = container_start_locked(st, err);
+        m->st = TAKE_PTR(st);
+        return 0;
+}
+
+static int start_container(mon *m, berth_error **err)
+{
+        _cleanup_state_ container_state *st = TAKE_PTR(m->st);
+        int r = container_start_locked(st, err);
+
         if (r < 0)
                 return r;
+        m->started = true;
         return engine_db_set_running(m->db, m->id, m->pid, getpid(), engine_now(), err);
+}
+
+/* start -a: the first peer attaches before the start, so it sees all of the output (10 s at most). */
+static void wait_for_attach(mon *m)
+{
+        int64_t until = engine_now() + 10 * (int64_t)1000000000;
+
+        status_say(m->status_fd, "ready\n");
+        while (m->n_clients == 0) {
+                int64_t left = (until - engine_now()) / 1000000;
+                struct pollfd p = {.fd = m->listen_fd, .events = POLLIN};
+                if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+                        break;
+                mon_sock_accept(m);
+        }
 }
 
 /* ctrl-p ctrl-q from the caller's terminal: stop relaying, tell the caller. */
@@ -218,18 +241,22 @@ static int serve(mon *m, int *ret_status)
         sigaddset(&set, SIGWINCH);
         sfd = signalfd(-1, &set, SFD_CLOEXEC);
         while (!exited || open_relays > 0) {
-                struct pollfd p[4] = {{.fd = sfd, .events = POLLIN},
-                                      {.fd = -1},
-                                      {.fd = -1},
-                                      {.fd = stdin_open ? m->caller[0] : -1, .events = POLLIN}};
+                struct pollfd p[5 + MON_MAX_CLIENTS] = {
+                        {.fd = sfd, .events = POLLIN},
+                        {.fd = -1},
+                        {.fd = -1},
+                        {.fd = stdin_open ? m->caller[0] : -1, .events = POLLIN},
+                        {.fd = exited ? -1 : m->listen_fd, .events = POLLIN}};
+                size_t n_clients = m->n_clients;
                 for (size_t i = 0; i < m->n_relays; i++)
                         p[1 + i] = (struct pollfd){.fd = m->relays[i].fd, .events = POLLIN};
+                for (size_t i = 0; i < n_clients; i++)
+                        p[5 + i] = (struct pollfd){.fd = m->clients[i].fd, .events = POLLIN};
                 /* after the init's exit, output still in flight gets a moment, no more */
-                if (poll(p, 4, exited ? 500 : -1) == 0)
+                if (poll(p, 5 + n_clients, exited ? 500 : -1) == 0)
                         break;
                 for (size_t i = 0; i < m->n_relays; i++)
-                        if (p[1 + i].revents && m->relays[i].fd >= 0 &&
-                            !relay_pump(&m->relays[i], &m->log)) {
+                        if (p[1 + i].revents && m->relays[i].fd >= 0 && !relay_pump(m, &m->relays[i])) {
                                 if (m->relays[i].fd != m->master)
                                         close(m->relays[i].fd);
                                 m->relays[i].fd = -1;
@@ -240,6 +267,12 @@ static int serve(mon *m, int *ret_status)
                         if (detach_state == 1)
                                 detach_caller(m);
                 }
+                /* backwards: a peer that leaves takes the last one's place */
+                for (size_t i = n_clients; i-- > 0;)
+                        if (p[5 + i].revents)
+                                mon_sock_input(m, i);
+                if (p[4].revents)
+                        mon_sock_accept(m);
                 if (!(p[0].revents & POLLIN))
                         continue;
                 struct signalfd_siginfo si;
@@ -302,8 +335,14 @@ static void prepare_restart(mon *m, int status, int count)
         if (m->master >= 0)
                 close(m->master);
         m->master = -1;
+        if (m->stdin_w >= 0)
+                close(m->stdin_w);
+        m->stdin_w = -1;
         m->n_relays = 0;
+        m->started = false;
         detach_caller(m); /* a restarted container runs detached */
+        _cleanup_free_ char *code = xasprintf("%d", status);
+        mon_sock_end(m, 'x', code);
         usleep((useconds_t)(ms < 2000 ? ms : 2000) * 1000);
 }
 
@@ -329,16 +368,29 @@ static void mon_free(mon *m)
         db_close(m->db);
         free(m->dir);
         free(m->rt_root);
+        free(m->sock_path);
+        container_state_free(m->st);
+        m->st = NULL;
+        m->sock_path = NULL;
         m->opts = NULL;
         m->db = NULL;
         m->dir = m->rt_root = NULL;
 }
 
-int engine_monitor_main(const char *root, const char *runroot, const char *id, int status_fd, bool attach)
+int engine_monitor_main(const char *root, const char *runroot, const char *id, int status_fd, bool attach,
+                        bool wait_attach)
 {
         _cleanup_error_ berth_error *err = NULL;
         _cleanup_ctr_record_ ctr_record *c = NULL;
-        mon m = {.root = root, .id = id, .status_fd = status_fd, .attach = attach, .master = -1};
+        _cleanup_free_ char *code = NULL;
+        mon m = {.root = root,
+                 .id = id,
+                 .status_fd = status_fd,
+                 .attach = attach,
+                 .master = -1,
+                 .stdin_w = -1,
+                 .listen_fd = -1,
+                 .sock_path = msock_path(runroot, id)};
         sigset_t set;
         int r, status = 255;
 
@@ -361,10 +413,18 @@ int engine_monitor_main(const char *root, const char *runroot, const char *id, i
                 r = log_writer_open(&m.log, m.dir, id, m.o.log_max_size, m.o.log_max_file, &err);
         }
         if (r >= 0)
-                r = setup_and_start(&m, &err);
+                r = mon_sock_open(&m, &err);
+        if (r >= 0)
+                r = setup_container(&m, &err);
+        if (r >= 0 && wait_attach)
+                wait_for_attach(&m);
+        if (r >= 0)
+                r = start_container(&m, &err);
         if (r < 0) {
                 _cleanup_free_ char *t = berth_error_text(err);
                 status_say(status_fd, "error %s\n", t);
+                mon_sock_end(&m, 'E', t);
+                mon_sock_close(&m);
                 runtime_delete(m.rt_root, id, true, NULL);
                 if (m.db)
                         engine_db_set_exited(m.db, id, 128, false, engine_now(), NULL);
@@ -381,10 +441,14 @@ int engine_monitor_main(const char *root, const char *runroot, const char *id, i
                 if (m.status_fd >= 0)
                         status_say(m.status_fd, "exit %d\n", status);
                 prepare_restart(&m, status, count);
-                if (!should_restart(&m, status, count) || setup_and_start(&m, &err) < 0)
+                if (!should_restart(&m, status, count) || setup_container(&m, &err) < 0 ||
+                    start_container(&m, &err) < 0)
                         break;
         }
         teardown(&m, status);
+        code = xasprintf("%d", status);
+        mon_sock_end(&m, 'x', code);
+        mon_sock_close(&m);
         status_say(m.status_fd, "exit %d\n", status);
         mon_free(&m);
         return 0;

@@ -89,6 +89,11 @@ int parse_size(const char *verb, const char *flagname, const char *s, int64_t *r
 int verb_run(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_create(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_start(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_attach(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+/* start without attaching: every container from argv[first] on (containers.c). */
+int start_containers(berth_ctx *ctx, int argc, char **argv, int first, berth_error **err);
+/* A start's error printed; Docker's code: 127 not found, 126 not executable, else 125 (run.c). */
+int start_failure(const berth_error *err);
 int verb_stop(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_restart(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_kill(berth_ctx *ctx, int argc, char **argv, berth_error **err);

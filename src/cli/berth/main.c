@@ -11,6 +11,8 @@ static const berth_verb verbs[] = {
         {"run", "Create and run a new container from an image", verb_run},
         {"create", "Create a new container", verb_create},
         {"start", "Start one or more stopped containers", verb_start},
+        {"attach", "Attach local standard input, output, and error streams to a running container",
+         verb_attach},
         {"stop", "Stop one or more running containers", verb_stop},
         {"restart", "Restart one or more containers", verb_restart},
         {"kill", "Kill one or more running containers", verb_kill},

@@ -537,7 +537,7 @@ static int run_foreground(berth_ctx *ctx, const char *id, const run_opts *o, ber
 }
 
 /* Docker's codes for a command that cannot run: 127 not found, 126 not executable. */
-static int start_failure(const berth_error *err)
+int start_failure(const berth_error *err)
 {
         _cleanup_free_ char *t = berth_error_text(err);
 
