@@ -42,3 +42,6 @@ void engine_spec_resources(const run_opts *o, json_t *lx);
 
 /* Mount the container's layers at DIR/merged unless they are mounted already. */
 int engine_mount_rootfs(engine *e, const ctr_record *c, const char *dir, berth_error **err);
+
+/* --init: berth-init at /dev/init runs the command (init.c). */
+int engine_spec_add_init(const engine *e, json_t *spec, berth_error **err);

@@ -51,6 +51,8 @@ static int write_bundle(engine *e, const ctr_record *c, const char *dir, berth_e
 
         run_opts_from_json(c->opts, &o, NULL);
         r = engine_spec_build(c, &o, dir, rootfs, &spec, err);
+        if (r >= 0 && o.init)
+                r = engine_spec_add_init(e, spec, err);
         run_opts_clear(&o);
         if (r < 0)
                 return r;

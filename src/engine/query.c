@@ -111,6 +111,7 @@ int engine_inspect(engine *e, const char *what, json_t **ret, berth_error **err)
         json_object_set(host, "CapAdd", json_object_get(op, "cap_add") ?: json_null());
         json_object_set(host, "CapDrop", json_object_get(op, "cap_drop") ?: json_null());
         json_object_set(host, "Binds", json_object_get(op, "volumes") ?: json_null());
+        json_object_set_new(host, "Init", json_boolean(json_is_true(json_object_get(op, "init"))));
 
         o = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:o,s:o,s:o,s:s}", "Id", c->id, "Created", created,
                       "Path", "", "State", state, "Image", c->image_id, "Name", name, "LogPath", logp,
