@@ -85,6 +85,10 @@ void no_flags(int letter, const char *arg, void *ud);
 /* "64m", "1g", "512k", "100" (bytes) for flagname; a usage error otherwise. */
 int parse_size(const char *verb, const char *flagname, const char *s, int64_t *ret);
 
+/* --mount SPEC appended to o's volumes or tmpfs (mountopt.c); a usage error otherwise. */
+struct run_opts;
+int run_mount_option(struct run_opts *o, const char *spec);
+
 /* Container verbs. */
 int verb_run(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_create(berth_ctx *ctx, int argc, char **argv, berth_error **err);

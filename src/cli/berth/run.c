@@ -51,6 +51,7 @@ enum {
         OPT_RESTART,
         OPT_DEVICE,
         OPT_GROUP_ADD,
+        OPT_MOUNT,
 };
 
 static const char run_options[] =
@@ -68,6 +69,7 @@ static const char run_options[] =
         "  -h, --hostname NAME        Container host name\n"
         "      --read-only            Mount the root filesystem read-only\n"
         "      --tmpfs DIR[:OPTS]     Mount a tmpfs\n"
+        "      --mount type=bind|volume|tmpfs,src=,dst=[,ro][,tmpfs-size=][,tmpfs-mode=]  Mount\n"
         "  -v, --volume SRC:DST[:ro]  Bind a host path or a named volume; DST alone: anonymous volume\n"
         "      --memory SIZE          Memory limit (b, k, m, g)\n"
         "      --memory-swap SIZE     Memory plus swap limit (-1: unlimited)\n"
@@ -352,6 +354,9 @@ static int one_option(run_opts *o, int c, const char *arg, berth_error **err)
         case OPT_GROUP_ADD:
                 strv_push(&o->group_add, arg);
                 break;
+        case OPT_MOUNT:
+                r = run_mount_option(o, arg);
+                break;
         case OPT_RESTART: {
                 const char *num = arg + 11;
                 bool ok = streq(arg, "no") || streq(arg, "always") || streq(arg, "unless-stopped") ||
@@ -425,6 +430,7 @@ static int run_parse(const char *verb, int argc, char **argv, run_opts *o, int *
                 {"restart", required_argument, NULL, OPT_RESTART},
                 {"device", required_argument, NULL, OPT_DEVICE},
                 {"group-add", required_argument, NULL, OPT_GROUP_ADD},
+                {"mount", required_argument, NULL, OPT_MOUNT},
                 {"help", no_argument, NULL, 'H'},
                 {},
         };

@@ -1,0 +1,50 @@
+#!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
+# --mount type=bind|volume|tmpfs in Docker's syntax.
+
+load engine-helpers
+
+setup() { engine_setup; }
+teardown() { engine_teardown; }
+
+@test "--mount type=bind: the host folder, read-only with ro; a missing source is refused" {
+        mkdir "$TESTDIR/h"
+        echo from-host >"$TESTDIR/h/f"
+        run berth run --rm --mount "type=bind,source=$TESTDIR/h,target=/h,readonly" busybox sh -c 'cat /h/f; touch /h/x'
+        [ "$status" -ne 0 ] && [ "${lines[0]}" = from-host ] || fail "$status $output"
+        [ ! -e "$TESTDIR/h/x" ]
+        run berth run --rm --mount "type=bind,src=$TESTDIR/h,dst=/h" busybox sh -c 'echo back > /h/y'
+        [ "$status" -eq 0 ] && [ "$(cat "$TESTDIR/h/y")" = back ] || fail "$output"
+        run berth run --rm --mount "type=bind,src=$TESTDIR/missing,dst=/h" busybox true
+        [ "$status" -eq 125 ] && [ "${#lines[@]}" -eq 1 ] && [[ "$output" == *"does not exist"* ]] || fail "$output"
+        [ ! -e "$TESTDIR/missing" ]
+        assert_nothing_left
+}
+
+@test "--mount type=volume: a named volume kept between containers, an anonymous one" {
+        berth run --rm --mount type=volume,src=berthdata,dst=/data busybox sh -c 'echo kept > /data/f'
+        run berth run --rm --mount src=berthdata,dst=/data,ro busybox sh -c 'cat /data/f; touch /data/g'
+        [ "$status" -ne 0 ] && [ "${lines[0]}" = kept ] || fail "$output"
+        berth volume ls | grep -qw berthdata
+        local id
+        id=$(berth create --mount type=volume,target=/anon busybox true)
+        [ "$(berth inspect -f '{{json .Mounts}}' "$id" | grep -o '"Destination":"/anon"')" = '"Destination":"/anon"' ] || fail "$(berth inspect "$id")"
+}
+
+@test "--mount type=tmpfs: size and mode" {
+        run berth run --rm --mount type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=1770 busybox sh -c 'grep " /t " /proc/mounts; stat -c %a /t'
+        [ "$status" -eq 0 ] || fail "$output"
+        [[ "${lines[0]}" == *"tmpfs /t tmpfs"*"size=1024k"*"mode=1770"* ]] || fail "$output"
+        [ "${lines[1]}" = 1770 ]
+}
+
+@test "--mount bad input: one line, 125, nothing created" {
+        for spec in type=nfs,dst=/x dst=relative type=tmpfs,src=x,dst=/x type=bind,dst=/x \
+                type=volume,dst=/x,colour=blue type=volume,dst=/x,tmpfs-size=1m type=volume,src=bad/name,dst=/x \
+                type=tmpfs,dst=/x,tmpfs-size=lots; do
+                run berth run --rm --mount "$spec" busybox true
+                [ "$status" -eq 125 ] && [ "${#lines[@]}" -eq 1 ] && [[ "$output" == *--mount* ]] || fail "$spec: $status $output"
+        done
+        assert_nothing_left
+        [ -z "$(ls "$ROOT/volumes" 2>/dev/null)" ]
+}
