@@ -88,6 +88,11 @@ static int copy_tree(int sfd, const char *sname, int dfd, const char *dname, int
         return berth_error_set(err, 0, "%s: only files, directories and symlinks are copied", sname);
 }
 
+int engine_copy_tree(int sfd, const char *sname, int dfd, const char *dname, berth_error **err)
+{
+        return copy_tree(sfd, sname, dfd, dname, 0, err);
+}
+
 /* Split path into its parent (opened in root when in_root, else on the host) and base name. If
  * path names an existing directory the copy goes into it under src_base, as docker cp does. */
 static int open_dest(int rootfd, const char *path, const char *src_base, int *ret_dfd, char **ret_name,

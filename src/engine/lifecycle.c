@@ -124,6 +124,8 @@ int engine_start(engine *e, const char *what, start_io *io, berth_error **err)
                             texts);
         r = engine_mount_rootfs(e, c, dir, err);
         if (r >= 0)
+                r = engine_volumes_fill(e, c, dir, err);
+        if (r >= 0)
                 r = write_bundle(e, c, dir, err);
         if (r >= 0 && pipe2(p, O_CLOEXEC) < 0)
                 r = berth_error_set(err, errno, "pipe");

@@ -48,3 +48,32 @@ teardown() { engine_teardown; }
         assert_nothing_left
         [ -z "$(ls "$ROOT/volumes" 2>/dev/null)" ]
 }
+
+@test "a new named volume is filled with the image's content at its path, once, never a bind" {
+        run berth run --rm -v berthetc:/etc busybox cat /etc/passwd
+        [ "$status" -eq 0 ] && [[ "$output" == root:* ]] || fail "$output"
+        [ -s "$ROOT/volumes/berthetc/_data/passwd" ]
+        # not empty any more: what the container wrote stays, nothing is copied over it
+        berth run --rm --mount src=berthetc,dst=/etc busybox sh -c 'echo mine > /etc/passwd; rm /etc/group'
+        [ "$(cat "$ROOT/volumes/berthetc/_data/passwd")" = mine ]
+        [ ! -e "$ROOT/volumes/berthetc/_data/group" ]
+        # a host folder is never filled
+        mkdir "$TESTDIR/empty"
+        berth run --rm -v "$TESTDIR/empty:/etc" busybox true
+        [ -z "$(ls "$TESTDIR/empty" | grep -v -e hostname -e hosts -e resolv.conf)" ] || fail "$(ls "$TESTDIR/empty")"
+}
+
+@test "the image's VOLUME becomes an anonymous volume, unless a user's mount takes its path" {
+        berth import --change 'CMD ["sh"]' --change 'VOLUME /etc/berthvol' "$(busybox_tar)" berthvolimg >/dev/null
+        local id
+        id=$(berth create --name v berthvolimg sh -c 'ls /etc/berthvol; grep " /etc/berthvol " /proc/mounts')
+        [ "$(berth inspect -f '{{json .Mounts}}' v | grep -o '"Destination":"/etc/berthvol"')" = '"Destination":"/etc/berthvol"' ] || fail "$(berth inspect v)"
+        [ "$(ls "$ROOT/volumes" | wc -l)" -eq 1 ]
+        run berth start -a v
+        [ "$status" -eq 0 ] && [[ "$output" == *" /etc/berthvol "* ]] || fail "$output"
+        # a user's tmpfs at the same path wins: no anonymous volume
+        berth run --rm --tmpfs /etc/berthvol berthvolimg true
+        [ "$(ls "$ROOT/volumes" | wc -l)" -eq 1 ]
+        berth rm -v v >/dev/null
+        [ -z "$(ls "$ROOT/volumes")" ]
+}
