@@ -191,6 +191,10 @@ int engine_volume_inspect(engine *e, const char *name, json_t **ret, berth_error
 int engine_volume_remove(engine *e, const char *name, bool force, berth_error **err);
 int engine_volume_prune(engine *e, char ***ret_removed, berth_error **err);
 
+/* `info`: counts, drivers, host; Docker's keys (Containers, ContainersRunning, Driver,
+ * CgroupVersion, KernelVersion, DockerRootDir, ...). */
+int engine_info(engine *e, json_t **ret, berth_error **err);
+
 /* Time helpers: now in Unix ns, RFC 3339 with nanoseconds (UTC). */
 int64_t engine_now(void);
 char *engine_time_format(int64_t ns);

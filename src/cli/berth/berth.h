@@ -69,6 +69,7 @@ int verb_image_mount(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_image_umount(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_system(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_version(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_info(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 
 /* Flags of a simple verb (letter >= 128: long only); parse_flags returns optind, 0 after --help,
  * <0 after a usage error; on() gets each flag. */

@@ -47,6 +47,7 @@ static const berth_verb verbs[] = {
         {"logout", "Log out from a registry", verb_logout},
         {"system", "Manage berth (df)", verb_system},
         {"version", "Show the berth version information", verb_version},
+        {"info", "Display system-wide information", verb_info},
 };
 
 static void print_help(void)
