@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -112,6 +113,24 @@ static int create_container(mon *m, int in, int out, int errfd, int console, con
         return r;
 }
 
+/* The database, opened again when needed: between the start and the end it stays closed, so
+ * the monitor keeps neither SQLite's cache nor its pages while the container runs. */
+static db *mon_db(mon *m)
+{
+        if (!m->db && engine_db_open(m->root, &m->db, NULL) < 0)
+                m->db = NULL;
+        return m->db;
+}
+
+/* Give back what the start needed: the database, the heap's free pages. */
+static void mon_slim(mon *m)
+{
+        db_close(m->db);
+        m->db = NULL;
+        malloc_trim(0);
+        mon_drop_clean_pages();
+}
+
 /* The container's stdin: the caller's (a foreground -i), a pipe that attached peers feed (-i
  * without a caller), or /dev/null. */
 static int stdin_for(mon *m, int devnull, int *ret_close)
@@ -179,6 +198,8 @@ static int start_container(mon *m, berth_error **err)
         if (r < 0)
                 return r;
         m->started = true;
+        if (!mon_db(m))
+                return berth_error_set(err, 0, "open the database of %s", m->root);
         return engine_db_set_running(m->db, m->id, m->pid, getpid(), engine_now(), err);
 }
 
@@ -236,6 +257,7 @@ static int serve(mon *m, int *ret_status)
         int sfd, detach_state = 0, open_relays = (int)m->n_relays;
         bool exited = false, stdin_open = m->o.tty && m->o.interactive && m->caller[0] >= 0;
 
+        mon_slim(m);
         sigemptyset(&set);
         sigaddset(&set, SIGCHLD);
         sigaddset(&set, SIGWINCH);
@@ -328,10 +350,13 @@ static void prepare_restart(mon *m, int status, int count)
         const char *const texts[] = {m->id};
         long ms = 100L << (count < 5 ? count : 5);
 
-        engine_db_set_exited(m->db, m->id, status, oom_killed(m), engine_now(), NULL);
+        if (mon_db(m))
+                engine_db_set_exited(m->db, m->id, status, oom_killed(m), engine_now(), NULL);
         runtime_delete(m->rt_root, m->id, true, NULL);
-        engine_db_exec_bind(m->db, "UPDATE containers SET restart_count = restart_count + 1 WHERE id = ?1",
-                            NULL, 1, NULL, texts);
+        if (m->db)
+                engine_db_exec_bind(m->db,
+                                    "UPDATE containers SET restart_count = restart_count + 1 WHERE id = ?1",
+                                    NULL, 1, NULL, texts);
         if (m->master >= 0)
                 close(m->master);
         m->master = -1;
@@ -355,9 +380,10 @@ static void teardown(mon *m, int status)
         runtime_delete(m->rt_root, m->id, true, NULL);
         if (storage_driver_find(dname, m->root, &d, NULL) >= 0)
                 d->umount(m->dir, NULL);
-        engine_db_set_exited(m->db, m->id, status, oom, engine_now(), NULL);
+        if (mon_db(m))
+                engine_db_set_exited(m->db, m->id, status, oom, engine_now(), NULL);
         log_writer_close(&m->log);
-        if (m->o.rm)
+        if (m->o.rm && m->db)
                 engine_remove_files(m->db, m->root, m->id, m->opts, true);
 }
 

@@ -50,3 +50,6 @@ bool mon_sock_input(mon *m, size_t i);
 /* A last frame to every attached peer ('x' status or 'E' error), then close them. */
 void mon_sock_end(mon *m, char type, const char *text);
 void mon_sock_close(mon *m);
+
+/* Drop the resident read-only file pages the start touched (monitor-mem.c). */
+void mon_drop_clean_pages(void);
