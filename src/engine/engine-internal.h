@@ -46,8 +46,9 @@ int engine_mount_rootfs(engine *e, const ctr_record *c, const char *dir, berth_e
 /* --init: berth-init at /dev/init runs the command (init.c). */
 int engine_spec_add_init(const engine *e, json_t *spec, berth_error **err);
 
-/* Copy sname (in sfd) to dname (in dfd): files, folders, symlinks as links (copy.c). */
-int engine_copy_tree(int sfd, const char *sname, int dfd, const char *dname, berth_error **err);
+/* Copy sname (in sfd) to dname (in dfd): files, folders, symlinks as links; own: with the
+ * source's owner (copy.c). */
+int engine_copy_tree(int sfd, const char *sname, int dfd, const char *dname, bool own, berth_error **err);
 /* The image config's Volumes appended to o's volumes as anonymous ones (volfill.c). */
 void engine_image_volumes(json_t *image_config, run_opts *o);
 /* Fill every empty volume of c from the image's content at its path; the rootfs is mounted. */

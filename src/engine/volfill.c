@@ -86,7 +86,7 @@ static int fill_one(int rootfd, const char *src, const char *dst, berth_error **
                 return berth_error_set(err, errno, "read %s", dst);
         while (r >= 0 && (de = readdir(d)))
                 if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        r = engine_copy_tree(dirfd(d), de->d_name, dfd, de->d_name, err);
+                        r = engine_copy_tree(dirfd(d), de->d_name, dfd, de->d_name, true, err);
         closedir(d);
         return r < 0 ? berth_error_wrap(err, "fill volume %s from the image", dst) : 0;
 }

@@ -77,3 +77,17 @@ teardown() { engine_teardown; }
         berth rm -v v >/dev/null
         [ -z "$(ls "$ROOT/volumes")" ]
 }
+
+@test "a volume filled from the image keeps the owners and modes of the image's files" {
+        # an image whose /srv has owned files, a set-gid folder and a symlink
+        berth run --rm -v "$TESTDIR/out:/out" busybox sh -c 'mkdir -p /srv/d && chown 123:456 /srv/d && chmod 2750 /srv/d && echo x > /srv/f && chown 7:8 /srv/f && chmod 4750 /srv/f && ln -s f /srv/l && cd / && tar cf /out/srv.tar srv'
+        mkdir -p "$TESTDIR/rootfs" && tar -xf "$(busybox_tar)" -C "$TESTDIR/rootfs" && tar -xpf "$TESTDIR/out/srv.tar" -C "$TESTDIR/rootfs"
+        tar -C "$TESTDIR/rootfs" -cf "$TESTDIR/img.tar" .
+        berth import "$TESTDIR/img.tar" berthown-img >/dev/null
+        berth run --rm -v berthsrv:/srv berthown-img true
+        local v=$ROOT/volumes/berthsrv/_data
+        [ "$(stat -c '%u:%g %a' "$v/d")" = "123:456 2750" ] || fail "$(stat -c '%u:%g %a' "$v/d")"
+        [ "$(stat -c '%u:%g %a' "$v/f")" = "7:8 4750" ] || fail "$(stat -c '%u:%g %a' "$v/f")"
+        [ "$(readlink "$v/l")" = f ]
+        [ "$(cat "$v/f")" = x ]
+}
