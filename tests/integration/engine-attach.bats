@@ -94,6 +94,9 @@ in_tmux() {
         wait $pid || [ $? -eq 6 ]
         grep -qx closed "$TESTDIR/out"
         ! grep -q ignored "$TESTDIR/out"
+        # without a tty the detach keys are data like any other bytes
+        berth run -di --name b busybox cat >/dev/null
+        [ "$(printf 'a\020\021b' | berth attach b | od -An -c | tr -s ' ')" = " a 020 021 b" ]
 }
 
 @test "attach: SIGINT is passed on to a container without a tty" {

@@ -56,6 +56,8 @@ static int attach_container(berth_ctx *ctx, const char *verb, const char *what, 
         bool tty = json_is_true(json_object_get(c->opts, "tty"));
         o.stdin_ = with_stdin && json_is_true(json_object_get(c->opts, "interactive"));
         o.sig_proxy = !tty;
+        if (!tty)
+                o.n_detach_keys = 0; /* as Docker's: a pipe's bytes are data, never a detach */
         if (tty && isatty(STDIN_FILENO)) {
                 o.tty_fd = STDIN_FILENO;
                 if (o.stdin_ && tcgetattr(STDIN_FILENO, &saved) == 0) {
