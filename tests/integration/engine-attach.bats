@@ -203,3 +203,15 @@ in_tmux() {
         berth rm -f t >/dev/null
         assert_nothing_left
 }
+
+@test "a runroot too long for sun_path: the socket is bound and reached through its folder's fd" {
+        RUNROOT=$TESTDIR/$(printf 'r%.0s' $(seq 90))
+        mkdir -p "$RUNROOT"
+        berth run -d -i --name l busybox sh -c 'cat; exit 8' >/dev/null
+        local s
+        s=$(sock l)
+        [ "${#s}" -gt 108 ] && [ -S "$s" ] || fail "$s"
+        run berth attach l <<<"long way"
+        [ "$status" -eq 8 ] && [ "$output" = "long way" ] || fail "$status $output"
+        [ ! -e "$s" ]
+}
