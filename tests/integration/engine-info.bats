@@ -26,6 +26,7 @@ teardown() { engine_teardown; }
         echo "$output" | grep -qE '^ Storage Driver: (overlay|vfs)$'
         [ "$(berth info --format '{{.ContainersRunning}}/{{.ContainersPaused}}/{{.ContainersStopped}}/{{.Images}}')" = 1/1/2/1 ]
         berth info --format json | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["Containers"] == 4 and d["MemTotal"] > 0, d'
+        [ "$(berth system info --format '{{.Containers}} {{.DockerRootDir}}')" = "4 $ROOT" ]
         berth rm -f r p c e >/dev/null
         [ "$(berth info --format '{{.Containers}}')" = 0 ]
 }

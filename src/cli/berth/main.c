@@ -45,7 +45,7 @@ static const berth_verb verbs[] = {
         {"push", "Upload an image to a registry", verb_push},
         {"login", "Log in to a registry", verb_login},
         {"logout", "Log out from a registry", verb_logout},
-        {"system", "Manage berth (df)", verb_system},
+        {"system", "Manage berth (df, info)", verb_system},
         {"version", "Show the berth version information", verb_version},
         {"info", "Display system-wide information", verb_info},
 };
