@@ -215,3 +215,21 @@ in_tmux() {
         [ "$status" -eq 8 ] && [ "$output" = "long way" ] || fail "$status $output"
         [ ! -e "$s" ]
 }
+
+@test "a peer that stops reading is dropped; it never holds up the log" {
+        berth run -d --name f --log-opt max-size=100m busybox sh -c \
+                'l=$(printf "%0500d" 0); while true; do echo $l; usleep 1000; done' >/dev/null
+        local log
+        log="$ROOT/containers/$(berth inspect -f '{{.Id}}' f)/$(berth inspect -f '{{.Id}}' f)-json.log"
+        # the attach's stdout is a pipe nobody reads: it stops reading the socket soon
+        "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" attach f 3>&- | sleep 60 3>&- &
+        local sleeper=$! a b
+        sleep 5
+        a=$(stat -c %s "$log")
+        sleep 1
+        b=$(stat -c %s "$log")
+        [ "$b" -gt "$a" ] || fail "the log stood still: $a $b"
+        [ "$(berth inspect -f '{{.State.Status}}' f)" = running ]
+        berth rm -f f >/dev/null
+        kill "$sleeper"
+}
