@@ -154,3 +154,11 @@ int verb_start(berth_ctx *ctx, int argc, char **argv, berth_error **err)
         }
         return attach_container(ctx, "start", argv[first], f.interactive, f.keys, true, err);
 }
+
+int run_attached(berth_ctx *ctx, const char *id, bool interactive, berth_error **err)
+{
+        start_io io = {.wait_attach = true};
+        int r = engine_start(ctx->engine, id, &io, err);
+
+        return r < 0 ? r : attach_container(ctx, "run", id, interactive, NULL, true, err);
+}

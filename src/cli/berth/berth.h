@@ -95,6 +95,9 @@ int verb_run(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_create(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_start(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_attach(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+/* A foreground run: start id waiting for us, attach through the monitor's socket; the exit code
+ * (attach.c). */
+int run_attached(berth_ctx *ctx, const char *id, bool interactive, berth_error **err);
 /* start without attaching: every container from argv[first] on (containers.c). */
 int start_containers(berth_ctx *ctx, int argc, char **argv, int first, berth_error **err);
 /* A start's error printed; Docker's code: 127 not found, 126 not executable, else 125 (run.c). */

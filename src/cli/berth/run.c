@@ -491,55 +491,15 @@ int verb_create(berth_ctx *ctx, int argc, char **argv, berth_error **err)
         return 0;
 }
 
-static volatile pid_t winch_target;
-
-static void forward_winch(int sig)
-{
-        if (winch_target > 0)
-                kill(winch_target, SIGWINCH);
-}
-
-/* A foreground run: the terminal raw while the container has it, SIGWINCH passed on to the
- * monitor (which shares the terminal and resizes the pty), the exit status returned. */
+/* A foreground run attaches to the monitor's socket, as `start -a` does; a start that fails
+ * leaves nothing of an --rm container. */
 static int run_foreground(berth_ctx *ctx, const char *id, const run_opts *o, berth_error **err)
 {
-        start_io io = {.attach = true};
-        struct termios saved;
-        bool raw = false;
-        int r, status;
+        int r = run_attached(ctx, id, o->interactive, err);
 
-        if (o->tty && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
-                struct termios t = saved;
-                cfmakeraw(&t);
-                raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
-        }
-        /* the terminal's signals go to the container through the pty, not to us */
-        signal(SIGINT, SIG_IGN);
-        signal(SIGQUIT, SIG_IGN);
-        signal(SIGWINCH, SIG_IGN);
-        r = engine_start(ctx->engine, id, &io, err);
-        if (r >= 0 && o->tty) {
-                winch_target = io.monitor_pid;
-                signal(SIGWINCH, forward_winch);
-        }
-        if (r >= 0) {
-                status = engine_wait_status_fd(io.status_fd_out);
-                close(io.status_fd_out);
-        }
-        if (raw)
-                tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-        if (r < 0) {
-                if (o->rm)
-                        engine_remove(ctx->engine, id, true, true, NULL);
-                return r;
-        }
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-                ;
-        if (status == -2)
-                return 0; /* detached: the container goes on */
-        if (status < 0)
-                return berth_error_set(err, 0, "the monitor of container %.12s went away", id);
-        return status;
+        if (r < 0 && *err && o->rm)
+                engine_remove(ctx->engine, id, true, true, NULL);
+        return r;
 }
 
 /* Docker's codes for a command that cannot run: 127 not found, 126 not executable. */
