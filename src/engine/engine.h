@@ -98,9 +98,7 @@ int engine_create(engine *e, const char *image, const run_opts *o, char **ret_id
 
 /* How the caller follows a started container. */
 typedef struct start_io {
-        bool attach;       /* the container's stdio is the caller's (foreground run) */
-        int status_fd_out; /* set: read end of the monitor's status pipe ("exit N\n") */
-        pid_t monitor_pid; /* set: the monitor (a foreground run passes SIGWINCH on to it) */
+        pid_t monitor_pid; /* set: the monitor */
         bool wait_attach;  /* start -a: return once the monitor listens; it starts the container
                               when a peer attaches (engine_attach) */
 } start_io;
@@ -108,9 +106,6 @@ typedef struct start_io {
 /* Mount the rootfs and start the monitor, which creates and starts the container. Returns when
  * the process runs (or failed to start: its error). */
 int engine_start(engine *e, const char *what, start_io *io, berth_error **err);
-
-/* Read the monitor's last word on the status pipe: the exit status, or -1 when it vanished. */
-int engine_wait_status_fd(int fd);
 
 /* SIGTERM (or the stop signal), then SIGKILL after timeout seconds (-1: the container's). */
 int engine_stop(engine *e, const char *what, int timeout, berth_error **err);
@@ -137,11 +132,10 @@ int engine_exec(engine *e, const char *what, char **args, const run_opts *o, int
                 berth_error **err);
 
 /* The monitor's main: create and start container id, relay, log, reap, record. status_fd: where
- * the monitor reports "started PID\n" or "error TEXT\n", then "exit N\n"; attach: fds 0-2 are the
- * caller's and the container's output goes there as well as to the log; wait_attach: "ready\n"
+ * the monitor reports "started PID\n" or "error TEXT\n", then "exit N\n"; wait_attach: "ready\n"
  * once the container is created, then its start waits (10 s at most) for a peer to attach on the
  * socket RUNROOT/monitor/<id>. */
-int engine_monitor_main(const char *root, const char *runroot, const char *id, int status_fd, bool attach,
+int engine_monitor_main(const char *root, const char *runroot, const char *id, int status_fd,
                         bool wait_attach);
 
 /* One request on the monitor's socket ("state", "signal N", "resize ROWS COLS"); the answer

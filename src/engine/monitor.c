@@ -1,11 +1,11 @@
 /*
  * berth-monitor's work: one process per running container, in its own session. It creates and
  * starts the container through the runtime library with its stdio on pipes (or a pty), copies
- * the output to the json-file log (and to the caller's stdio for a foreground run), reaps the
+ * the output to the json-file log and to the peers attached on its socket, reaps the
  * init, records the exit status and OOM kill, unmounts, and for --rm removes the container.
  *
  * The status pipe tells the caller "started PID" (or "ready" when it waits for a peer to attach
- * before the start), "error TEXT", "detached" and "exit N". The unix socket (monitor-sock.c) lets
+ * before the start), "error TEXT" and "exit N". The unix socket (monitor-sock.c) lets
  * peers attach, resize, signal and ask the state.
  */
 #include <errno.h>
@@ -64,14 +64,6 @@ int engine_recv_fd(int sock)
         return fd;
 }
 
-static void copy_winsize(int from, int to)
-{
-        struct winsize ws;
-
-        if (from >= 0 && to >= 0 && ioctl(from, TIOCGWINSZ, &ws) == 0)
-                ioctl(to, TIOCSWINSZ, &ws);
-}
-
 /* Read what is there; false at EOF or error. */
 static bool relay_pump(mon *m, relay *rl)
 {
@@ -85,8 +77,6 @@ static bool relay_pump(mon *m, relay *rl)
                 log_line_flush(&rl->line, lw, rl->stream);
                 return false;
         }
-        if (rl->copy_to >= 0 && fs_write_all(rl->copy_to, buf, (size_t)n) < 0)
-                rl->copy_to = -1; /* the caller went away: keep logging */
         mon_sock_output(m, streq(rl->stream, "stderr") ? 'e' : 'o', buf, (size_t)n);
         log_line_feed(&rl->line, lw, rl->stream, buf, (size_t)n);
         return true;
@@ -131,8 +121,7 @@ static void mon_slim(mon *m)
         mon_drop_clean_pages();
 }
 
-/* The container's stdin: the caller's (a foreground -i), a pipe that attached peers feed (-i
- * without a caller), or /dev/null. */
+/* The container's stdin: with -i a pipe that attached peers feed, else /dev/null. */
 static int stdin_for(mon *m, int devnull, int *ret_close)
 {
         int p[2];
@@ -140,8 +129,6 @@ static int stdin_for(mon *m, int devnull, int *ret_close)
         *ret_close = -1;
         if (!m->o.interactive)
                 return devnull;
-        if (m->attach)
-                return m->caller[0];
         if (pipe2(p, O_CLOEXEC) < 0)
                 return devnull;
         m->stdin_w = p[1];
@@ -169,8 +156,7 @@ static int setup_container(mon *m, berth_error **err)
                 close(sv[0]);
                 if (r < 0)
                         return r;
-                copy_winsize(m->caller[0], m->master);
-                m->relays[0] = (relay){.fd = m->master, .copy_to = m->caller[1], .stream = "stdout"};
+                m->relays[0] = (relay){.fd = m->master, .stream = "stdout"};
                 m->n_relays = 1;
         } else {
                 int po[2], pe[2], in = stdin_for(m, devnull, &in_close);
@@ -179,8 +165,8 @@ static int setup_container(mon *m, berth_error **err)
                 r = create_container(m, in, po[1], pe[1], -1, &st, err);
                 close(po[1]);
                 close(pe[1]);
-                m->relays[0] = (relay){.fd = po[0], .copy_to = m->caller[1], .stream = "stdout"};
-                m->relays[1] = (relay){.fd = pe[0], .copy_to = m->caller[2], .stream = "stderr"};
+                m->relays[0] = (relay){.fd = po[0], .stream = "stdout"};
+                m->relays[1] = (relay){.fd = pe[0], .stream = "stderr"};
                 m->n_relays = 2;
                 if (r < 0)
                         return r;
@@ -218,34 +204,9 @@ static void wait_for_attach(mon *m)
         }
 }
 
-/* ctrl-p ctrl-q from the caller's terminal: stop relaying, tell the caller. */
-static bool forward_input(mon *m, int *detach_state)
+/* The caller of the start goes: a restarted container runs on its own. */
+static void status_close(mon *m)
 {
-        char buf[4096];
-        ssize_t n = read(m->caller[0], buf, sizeof(buf));
-
-        if (n <= 0)
-                return false;
-        for (ssize_t i = 0; i < n; i++) {
-                if (*detach_state == 1 && buf[i] == 0x11) {
-                        status_say(m->status_fd, "detached\n");
-                        return false;
-                }
-                *detach_state = buf[i] == 0x10 ? 1 : 0;
-        }
-        fs_write_all(m->master, buf, (size_t)n);
-        return true;
-}
-
-static void detach_caller(mon *m)
-{
-        for (int i = 0; i < 3; i++)
-                if (m->caller[i] >= 0) {
-                        close(m->caller[i]);
-                        m->caller[i] = -1;
-                }
-        for (size_t i = 0; i < m->n_relays; i++)
-                m->relays[i].copy_to = -1;
         if (m->status_fd >= 0)
                 close(m->status_fd);
         m->status_fd = -1;
@@ -254,28 +215,26 @@ static void detach_caller(mon *m)
 static int serve(mon *m, int *ret_status)
 {
         sigset_t set;
-        int sfd, detach_state = 0, open_relays = (int)m->n_relays;
-        bool exited = false, stdin_open = m->o.tty && m->o.interactive && m->caller[0] >= 0;
+        int sfd, open_relays = (int)m->n_relays;
+        bool exited = false;
 
         mon_slim(m);
         sigemptyset(&set);
         sigaddset(&set, SIGCHLD);
-        sigaddset(&set, SIGWINCH);
         sfd = signalfd(-1, &set, SFD_CLOEXEC);
         while (!exited || open_relays > 0) {
-                struct pollfd p[5 + MON_MAX_CLIENTS] = {
+                struct pollfd p[4 + MON_MAX_CLIENTS] = {
                         {.fd = sfd, .events = POLLIN},
                         {.fd = -1},
                         {.fd = -1},
-                        {.fd = stdin_open ? m->caller[0] : -1, .events = POLLIN},
                         {.fd = exited ? -1 : m->listen_fd, .events = POLLIN}};
                 size_t n_clients = m->n_clients;
                 for (size_t i = 0; i < m->n_relays; i++)
                         p[1 + i] = (struct pollfd){.fd = m->relays[i].fd, .events = POLLIN};
                 for (size_t i = 0; i < n_clients; i++)
-                        p[5 + i] = (struct pollfd){.fd = m->clients[i].fd, .events = POLLIN};
+                        p[4 + i] = (struct pollfd){.fd = m->clients[i].fd, .events = POLLIN};
                 /* after the init's exit, output still in flight gets a moment, no more */
-                if (poll(p, 5 + n_clients, exited ? 500 : -1) == 0)
+                if (poll(p, 4 + n_clients, exited ? 500 : -1) == 0)
                         break;
                 for (size_t i = 0; i < m->n_relays; i++)
                         if (p[1 + i].revents && m->relays[i].fd >= 0 && !relay_pump(m, &m->relays[i])) {
@@ -284,26 +243,17 @@ static int serve(mon *m, int *ret_status)
                                 m->relays[i].fd = -1;
                                 open_relays--;
                         }
-                if (p[3].revents && !forward_input(m, &detach_state)) {
-                        stdin_open = false;
-                        if (detach_state == 1)
-                                detach_caller(m);
-                }
                 /* backwards: a peer that leaves takes the last one's place */
                 for (size_t i = n_clients; i-- > 0;)
-                        if (p[5 + i].revents)
+                        if (p[4 + i].revents)
                                 mon_sock_input(m, i);
-                if (p[4].revents)
+                if (p[3].revents)
                         mon_sock_accept(m);
                 if (!(p[0].revents & POLLIN))
                         continue;
                 struct signalfd_siginfo si;
                 if (read(sfd, &si, sizeof(si)) != sizeof(si))
                         continue;
-                if (si.ssi_signo == SIGWINCH) {
-                        copy_winsize(m->caller[0], m->master);
-                        continue;
-                }
                 int st;
                 pid_t w;
                 while ((w = waitpid(-1, &st, WNOHANG)) > 0)
@@ -365,7 +315,7 @@ static void prepare_restart(mon *m, int status, int count)
         m->stdin_w = -1;
         m->n_relays = 0;
         m->started = false;
-        detach_caller(m); /* a restarted container runs detached */
+        status_close(m); /* a restarted container runs on its own */
         _cleanup_free_ char *code = xasprintf("%d", status);
         mon_sock_end(m, 'x', code);
         usleep((useconds_t)(ms < 2000 ? ms : 2000) * 1000);
@@ -403,7 +353,7 @@ static void mon_free(mon *m)
         m->dir = m->rt_root = NULL;
 }
 
-int engine_monitor_main(const char *root, const char *runroot, const char *id, int status_fd, bool attach,
+int engine_monitor_main(const char *root, const char *runroot, const char *id, int status_fd,
                         bool wait_attach)
 {
         _cleanup_error_ berth_error *err = NULL;
@@ -412,7 +362,6 @@ int engine_monitor_main(const char *root, const char *runroot, const char *id, i
         mon m = {.root = root,
                  .id = id,
                  .status_fd = status_fd,
-                 .attach = attach,
                  .master = -1,
                  .stdin_w = -1,
                  .listen_fd = -1,
@@ -424,10 +373,7 @@ int engine_monitor_main(const char *root, const char *runroot, const char *id, i
         prctl(PR_SET_CHILD_SUBREAPER, 1);
         sigemptyset(&set);
         sigaddset(&set, SIGCHLD);
-        sigaddset(&set, SIGWINCH);
         sigprocmask(SIG_BLOCK, &set, NULL);
-        for (int i = 0; i < 3; i++)
-                m.caller[i] = attach ? i : -1;
         m.dir = engine_ctr_dir(root, id);
         m.rt_root = xasprintf("%s/runtime", runroot);
         r = engine_db_open(root, &m.db, &err);

@@ -7,8 +7,7 @@
 #define MON_MAX_CLIENTS 8
 
 typedef struct relay {
-        int fd;      /* container side: a pipe's read end or the pty master */
-        int copy_to; /* the caller's fd, -1 when not attached */
+        int fd; /* container side: a pipe's read end or the pty master */
         const char *stream;
         log_line_buf line;
 } relay;
@@ -25,10 +24,9 @@ typedef struct mon {
         run_opts o;
         json_t *opts;
         int status_fd;
-        bool attach, wait_attach, started;
-        int caller[3];   /* the caller's stdio, -1 when not attached */
+        bool started;
         int master;      /* pty master */
-        int stdin_w;     /* -i without a caller: the write end of the container's stdin */
+        int stdin_w;     /* -i: the write end of the container's stdin, fed by attached peers */
         relay relays[2]; /* stdout, stderr (only [0] with a pty) */
         size_t n_relays;
         pid_t pid;

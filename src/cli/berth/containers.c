@@ -79,7 +79,7 @@ static int for_each(berth_ctx *ctx, int argc, char **argv, int first, bool print
 
 static int do_start(berth_ctx *ctx, const char *what, void *ud, berth_error **err)
 {
-        start_io io = {.attach = false};
+        start_io io = {0};
         return engine_start(ctx->engine, what, &io, err);
 }
 
@@ -109,7 +109,7 @@ int verb_stop(berth_ctx *ctx, int argc, char **argv, berth_error **err)
 
 static int do_restart(berth_ctx *ctx, const char *what, void *ud, berth_error **err)
 {
-        start_io io = {.attach = false};
+        start_io io = {0};
         int r = engine_stop(ctx->engine, what, *(int *)ud, err);
         return r < 0 ? r : engine_start(ctx->engine, what, &io, err);
 }

@@ -526,7 +526,7 @@ int verb_run(berth_ctx *ctx, int argc, char **argv, berth_error **err)
                 return r > 0 ? 0 : r;
         }
         if (o.detach) {
-                start_io io = {.attach = false};
+                start_io io = {0};
                 r = engine_start(ctx->engine, id, &io, err);
                 if (r >= 0)
                         printf("%s\n", id);
