@@ -105,37 +105,25 @@ static void restore(saved_fds *s, bool show_capture)
                 close(s->capture);
 }
 
-/* Wait until the monitor writes (the command's end) or a signal interrupts the build. */
-static bool wait_readable(int fd)
-{
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-
-        while (!build_interrupted)
-                if (poll(&p, 1, 200) > 0)
-                        return true;
-        return false;
-}
-
 static int run_container(builder *b, const char *id, int *ret_status, berth_error **err)
 {
-        start_io io = {.attach = true};
+        start_io io = {.wait_attach = true};
+        const attach_opts ao = {.in_fd = -1, .out_fd = STDOUT_FILENO, .err_fd = STDERR_FILENO, .tty_fd = -1};
         saved_fds s;
         int r = redirect(b, &s, err), status = -1;
 
+        /* the monitor starts the command once we are attached: none of its output is lost */
         if (r >= 0)
                 r = engine_start(b->e, id, &io, err);
-        if (r >= 0) {
-                if (wait_readable(io.status_fd_out))
-                        status = engine_wait_status_fd(io.status_fd_out);
-                close(io.status_fd_out);
-                while (waitpid(-1, NULL, WNOHANG) > 0)
-                        ;
-        }
+        if (r >= 0)
+                r = engine_attach(b->e, id, &ao, &status, err);
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+                ;
         restore(&s, r < 0 || (status != 0 && !build_interrupted));
-        if (r < 0)
-                return r;
         if (build_interrupted)
                 return berth_error_set(err, 0, "interrupted by signal %d", (int)build_interrupted);
+        if (r < 0)
+                return r;
         if (status < 0)
                 return berth_error_set(err, 0, "the monitor of the build container went away");
         *ret_status = status;

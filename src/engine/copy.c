@@ -13,7 +13,11 @@
 #include "basic/fs.h"
 #include "engine-internal.h"
 
-static int copy_tree(int sfd, const char *sname, int dfd, const char *dname, int depth, berth_error **err);
+static int copy_tree(int sfd, const char *sname, int dfd, const char *dname, int depth, bool own,
+                     berth_error **err);
+
+static int copy_one(int sfd, const char *sname, int dfd, const char *dname, int depth, bool own,
+                    berth_error **err);
 
 static int copy_file(int sfd, const char *sname, int dfd, const char *dname, const struct stat *st,
                      berth_error **err)
@@ -38,7 +42,7 @@ static int copy_file(int sfd, const char *sname, int dfd, const char *dname, con
 }
 
 static int copy_dir(int sfd, const char *sname, int dfd, const char *dname, const struct stat *st, int depth,
-                    berth_error **err)
+                    bool own, berth_error **err)
 {
         _cleanup_close_ int s = openat(sfd, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         _cleanup_close_ int d = -EBADF;
@@ -58,12 +62,32 @@ static int copy_dir(int sfd, const char *sname, int dfd, const char *dname, cons
                 return berth_error_set(err, errno, "read %s", sname);
         while (r >= 0 && (de = readdir(dir)))
                 if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        r = copy_tree(dirfd(dir), de->d_name, d, de->d_name, depth + 1, err);
+                        r = copy_tree(dirfd(dir), de->d_name, d, de->d_name, depth + 1, own, err);
         closedir(dir);
         return r;
 }
 
-static int copy_tree(int sfd, const char *sname, int dfd, const char *dname, int depth, berth_error **err)
+/* own: the copy keeps the source's uid and gid (a volume filled from an image), else it is ours. */
+static int copy_tree(int sfd, const char *sname, int dfd, const char *dname, int depth, bool own,
+                     berth_error **err)
+{
+        int r = copy_one(sfd, sname, dfd, dname, depth, own, err);
+        struct stat st;
+
+        if (r < 0 || !own)
+                return r;
+        if (fstatat(sfd, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return berth_error_set(err, errno, "stat %s", sname);
+        if (fchownat(dfd, dname, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+                return berth_error_set(err, errno, "chown %s", dname);
+        /* chown dropped the set-id bits */
+        if (!S_ISLNK(st.st_mode) && fchmodat(dfd, dname, st.st_mode & 07777, 0) < 0)
+                return berth_error_set(err, errno, "chmod %s", dname);
+        return 0;
+}
+
+static int copy_one(int sfd, const char *sname, int dfd, const char *dname, int depth, bool own,
+                    berth_error **err)
 {
         struct stat st;
 
@@ -72,7 +96,7 @@ static int copy_tree(int sfd, const char *sname, int dfd, const char *dname, int
         if (fstatat(sfd, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return berth_error_set(err, errno, "stat %s", sname);
         if (S_ISDIR(st.st_mode))
-                return copy_dir(sfd, sname, dfd, dname, &st, depth, err);
+                return copy_dir(sfd, sname, dfd, dname, &st, depth, own, err);
         if (S_ISREG(st.st_mode))
                 return copy_file(sfd, sname, dfd, dname, &st, err);
         if (S_ISLNK(st.st_mode)) {
@@ -86,6 +110,11 @@ static int copy_tree(int sfd, const char *sname, int dfd, const char *dname, int
                 return 0;
         }
         return berth_error_set(err, 0, "%s: only files, directories and symlinks are copied", sname);
+}
+
+int engine_copy_tree(int sfd, const char *sname, int dfd, const char *dname, bool own, berth_error **err)
+{
+        return copy_tree(sfd, sname, dfd, dname, 0, own, err);
 }
 
 /* Split path into its parent (opened in root when in_root, else on the host) and base name. If
@@ -151,7 +180,7 @@ int engine_cp(engine *e, const char *what, const char *src, const char *dst, boo
                 _cleanup_close_ int s = openat(sparent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 _cleanup_close_ int d = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 r = s < 0 || d < 0 ? berth_error_set(err, errno, "open %s", dst)
-                                   : copy_tree(s, streq(sbase, "/") ? "." : sbase, d, name, 0, err);
+                                   : copy_tree(s, streq(sbase, "/") ? "." : sbase, d, name, 0, false, err);
         }
         if (mounted_here)
                 e->driver->umount(dir, NULL);

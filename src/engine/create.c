@@ -286,6 +286,7 @@ int engine_create(engine *e, const char *image, const run_opts *in, char **ret_i
         }
         dir = engine_ctr_dir(e->root, id);
         r = fs_mkdir_p(dir, 0700, err);
+        engine_image_volumes(ic, &o);
         if (r >= 0)
                 r = resolve_volumes(e, id, &o, err);
         if (r >= 0)

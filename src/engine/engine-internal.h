@@ -48,8 +48,23 @@ bool engine_net_bridged(const char *network);
 int engine_net_validate(engine *e, run_opts *o, berth_error **err);
 int engine_net_up(engine *e, const ctr_record *c, berth_error **err);
 void engine_net_down(db *d, const char *root, const char *runroot, const char *id);
+/* Rewrite ROOT/containers/<id>/hosts in place (a running container has it bind-mounted); the
+ * same for every container of peers. */
+void engine_hosts_write(db *d, const char *root, const char *id, json_t *opts);
+void engine_peers_refresh(db *d, const char *root, char **peers);
 void engine_net_spec(engine *e, const ctr_record *c, json_t *spec);
 void engine_net_inspect(engine *e, const ctr_record *c, json_t *inspect);
 
 /* Mount the container's layers at DIR/merged unless they are mounted already. */
 int engine_mount_rootfs(engine *e, const ctr_record *c, const char *dir, berth_error **err);
+
+/* --init: berth-init at /dev/init runs the command (init.c). */
+int engine_spec_add_init(const engine *e, json_t *spec, berth_error **err);
+
+/* Copy sname (in sfd) to dname (in dfd): files, folders, symlinks as links; own: with the
+ * source's owner (copy.c). */
+int engine_copy_tree(int sfd, const char *sname, int dfd, const char *dname, bool own, berth_error **err);
+/* The image config's Volumes appended to o's volumes as anonymous ones (volfill.c). */
+void engine_image_volumes(json_t *image_config, run_opts *o);
+/* Fill every empty volume of c from the image's content at its path; the rootfs is mounted. */
+int engine_volumes_fill(engine *e, const ctr_record *c, const char *dir, berth_error **err);

@@ -106,17 +106,14 @@ int engine_create(engine *e, const char *image, const run_opts *o, char **ret_id
 
 /* How the caller follows a started container. */
 typedef struct start_io {
-        bool attach;       /* the container's stdio is the caller's (foreground run) */
-        int status_fd_out; /* set: read end of the monitor's status pipe ("exit N\n") */
-        pid_t monitor_pid; /* set: the monitor (a foreground run passes SIGWINCH on to it) */
+        pid_t monitor_pid; /* set: the monitor */
+        bool wait_attach;  /* start -a: return once the monitor listens; it starts the container
+                              when a peer attaches (engine_attach) */
 } start_io;
 
 /* Mount the rootfs and start the monitor, which creates and starts the container. Returns when
  * the process runs (or failed to start: its error). */
 int engine_start(engine *e, const char *what, start_io *io, berth_error **err);
-
-/* Read the monitor's last word on the status pipe: the exit status, or -1 when it vanished. */
-int engine_wait_status_fd(int fd);
 
 /* SIGTERM (or the stop signal), then SIGKILL after timeout seconds (-1: the container's). */
 int engine_stop(engine *e, const char *what, int timeout, berth_error **err);
@@ -143,9 +140,28 @@ int engine_exec(engine *e, const char *what, char **args, const run_opts *o, int
                 berth_error **err);
 
 /* The monitor's main: create and start container id, relay, log, reap, record. status_fd: where
- * the monitor reports "started PID\n" or "error TEXT\n", then "exit N\n"; attach: fds 0-2 are the
- * caller's and the container's output goes there as well as to the log. */
-int engine_monitor_main(const char *root, const char *runroot, const char *id, int status_fd, bool attach);
+ * the monitor reports "started PID\n" or "error TEXT\n", then "exit N\n"; wait_attach: "ready\n"
+ * once the container is created, then its start waits (10 s at most) for a peer to attach on the
+ * socket RUNROOT/monitor/<id>. */
+int engine_monitor_main(const char *root, const char *runroot, const char *id, int status_fd,
+                        bool wait_attach);
+
+/* One request on the monitor's socket ("state", "signal N", "resize ROWS COLS"); the answer
+ * after "ok" in *ret_reply (when not NULL). An error: the container is not running. */
+int engine_monitor_request(engine *e, const char *what, const char *req, char **ret_reply,
+                           berth_error **err);
+
+/* Attach to a running container (or one that start -a left waiting for us) through its monitor. */
+typedef struct attach_opts {
+        int in_fd, out_fd, err_fd;
+        int tty_fd;              /* >= 0: its window size goes to the container's pty, now and on SIGWINCH */
+        bool stdin_;             /* in_fd to the container's stdin; its EOF closes that stdin */
+        bool sig_proxy;          /* SIGINT, SIGTERM, SIGHUP, SIGQUIT passed on to the container */
+        const char *detach_keys; /* the bytes that detach (ctrl-p ctrl-q: "\x10\x11") */
+        size_t n_detach_keys;
+} attach_opts;
+/* *ret_status: the container's exit status, -1 when detached. */
+int engine_attach(engine *e, const char *what, const attach_opts *o, int *ret_status, berth_error **err);
 
 /* stats: one sample of the container's cgroup (running false: no numbers). */
 #include "runtime/cgroup.h"
@@ -187,6 +203,9 @@ int engine_network_prune(engine *e, char ***ret_removed, berth_error **err);
 void engine_network_reset(engine *e);
 /* "0.0.0.0:8080->80/tcp, ..." of a running container (ps). */
 char *engine_ports_text(engine *e, const char *id);
+/* `info`: counts, drivers, host; Docker's keys (Containers, ContainersRunning, Driver,
+ * CgroupVersion, KernelVersion, DockerRootDir, ...). */
+int engine_info(engine *e, json_t **ret, berth_error **err);
 
 /* Time helpers: now in Unix ns, RFC 3339 with nanoseconds (UTC). */
 int64_t engine_now(void);

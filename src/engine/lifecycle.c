@@ -15,6 +15,7 @@
 #include "basic/proc.h"
 #include "basic/strv.h"
 #include "engine-internal.h"
+#include "msock.h"
 #include "runtime/container.h"
 
 static bool is_running(const ctr_record *c)
@@ -50,6 +51,8 @@ static int write_bundle(engine *e, const ctr_record *c, const char *dir, berth_e
 
         run_opts_from_json(c->opts, &o, NULL);
         r = engine_spec_build(c, &o, dir, rootfs, &spec, err);
+        if (r >= 0 && o.init)
+                r = engine_spec_add_init(e, spec, err);
         run_opts_clear(&o);
         if (r < 0)
                 return r;
@@ -77,24 +80,22 @@ static int read_status_line(int fd, char *buf, size_t size)
         return (int)n;
 }
 
-static pid_t spawn_monitor(engine *e, const char *id, bool attach, int status_w)
+static pid_t spawn_monitor(engine *e, const char *id, bool wait_attach, int status_w)
 {
         pid_t pid = fork();
 
         if (pid != 0)
                 return pid;
         setsid();
-        if (!attach) {
-                int fd = open("/dev/null", O_RDWR);
-                for (int i = 0; i < 3; i++)
-                        dup2(fd, i);
-                if (fd > 2)
-                        close(fd);
-        }
+        int fd = open("/dev/null", O_RDWR);
+        for (int i = 0; i < 3; i++)
+                dup2(fd, i);
+        if (fd > 2)
+                close(fd);
         int sfd = fcntl(status_w, F_DUPFD, 3); /* without CLOEXEC: the monitor keeps it */
         _cleanup_free_ char *fdarg = xasprintf("%d", sfd);
         execl(e->monitor_path, "berth-monitor", "--root", e->root, "--runroot", e->runroot, "--status-fd",
-              fdarg, attach ? "--attach" : "--detach", id, (char *)NULL);
+              fdarg, wait_attach ? "--wait-attach" : id, wait_attach ? id : (char *)NULL, (char *)NULL);
         fprintf(stderr, "exec %s: %s\n", e->monitor_path, strerror(errno));
         _exit(127);
 }
@@ -106,12 +107,11 @@ int engine_start(engine *e, const char *what, start_io *io, berth_error **err)
         char line[4096];
         int p[2], r;
 
-        io->status_fd_out = -1;
         r = engine_lookup(e, what, &c, err);
         if (r < 0)
                 return r;
         if (is_running(c))
-                return io->attach ? berth_error_set(err, 0, "container %s is already running", c->name) : 0;
+                return 0;
         dir = engine_ctr_dir(e->root, c->id);
         runtime_delete(e->runtime_root, c->id, true, NULL); /* a leftover of a monitor that died */
         _cleanup_free_ char *marker = xasprintf("%s/stopping", dir);
@@ -126,6 +126,8 @@ int engine_start(engine *e, const char *what, start_io *io, berth_error **err)
         if (r >= 0 && getenv("BERTH_FAULT") && streq(getenv("BERTH_FAULT"), "after-network"))
                 raise(SIGKILL);
         if (r >= 0)
+                r = engine_volumes_fill(e, c, dir, err);
+        if (r >= 0)
                 r = write_bundle(e, c, dir, err);
         if (r >= 0 && pipe2(p, O_CLOEXEC) < 0)
                 r = berth_error_set(err, errno, "pipe");
@@ -134,10 +136,10 @@ int engine_start(engine *e, const char *what, start_io *io, berth_error **err)
                 e->driver->umount(dir, NULL);
                 return r;
         }
-        pid_t mon = spawn_monitor(e, c->id, io->attach, p[1]);
+        pid_t mon = spawn_monitor(e, c->id, io->wait_attach, p[1]);
         close(p[1]);
         if (mon < 0 || read_status_line(p[0], line, sizeof(line)) == 0 ||
-            strncmp(line, "started ", 8) != 0) {
+            (strncmp(line, "started ", 8) != 0 && !(io->wait_attach && streq(line, "ready")))) {
                 close(p[0]);
                 if (mon > 0)
                         waitpid(mon, NULL, 0);
@@ -148,25 +150,8 @@ int engine_start(engine *e, const char *what, start_io *io, berth_error **err)
                 return berth_error_set(err, 0, "start container %s: the monitor failed", c->name);
         }
         io->monitor_pid = mon;
-        if (io->attach)
-                io->status_fd_out = p[0];
-        else
-                close(p[0]);
+        close(p[0]);
         return 0;
-}
-
-int engine_wait_status_fd(int fd)
-{
-        char line[256];
-
-        for (;;) {
-                if (read_status_line(fd, line, sizeof(line)) == 0)
-                        return -1;
-                if (strncmp(line, "exit ", 5) == 0)
-                        return atoi(line + 5);
-                if (streq(line, "detached"))
-                        return -2;
-        }
 }
 
 /* Wait until pid is gone, at most timeout_ms (-1: forever); true when it is. */
@@ -290,6 +275,8 @@ int engine_remove(engine *e, const char *what, bool force, bool volumes, berth_e
         }
         runtime_delete(e->runtime_root, c->id, true, NULL);
         engine_net_down(e->db, e->root, e->runroot, c->id);
+        _cleanup_free_ char *sock = msock_path(e->runroot, c->id);
+        unlink(sock); /* a leftover of a monitor that was killed */
         engine_remove_files(e->db, e->root, c->id, c->opts, volumes);
         return 0;
 }

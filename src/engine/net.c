@@ -14,11 +14,6 @@
 #include "engine-internal.h"
 #include "network/network.h"
 
-char *engine_netns_path(const char *runroot, const char *id)
-{
-        return xasprintf("%s/netns/%s", runroot, id);
-}
-
 bool engine_net_bridged(const char *network)
 {
         return network && !streq(network, "none") && !streq(network, "host") &&
@@ -87,61 +82,6 @@ static void exposed_ports(json_t *image_config, char ***ret)
                 strv_push(ret, k);
 }
 
-static char *hosts_text(db *d, const char *id, const run_opts *o)
-{
-        _cleanup_free_ char *hostname = xstrndup(o->hostname ?: id, o->hostname ? strlen(o->hostname) : 12);
-        _cleanup_json_ json_t *ns = net_settings_json(d, id);
-        _cleanup_free_ char *peers = net_hosts_lines(d, id);
-        const char *ip = json_string_value(json_object_get(ns, "IPAddress"));
-        const char *gw = json_string_value(json_object_get(ns, "Gateway"));
-        char *out = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&out, &size);
-
-        if (!f)
-                return xstrdup("");
-        fputs("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n", f);
-        if (ip && *ip)
-                fprintf(f, "%s\t%s\n", ip, hostname);
-        else
-                fprintf(f, "127.0.1.1\t%s\n", hostname);
-        fputs(peers, f);
-        STRV_FOREACH (h, o->add_hosts) {
-                const char *c = strrchr(*h, ':');
-                const char *addr = c + 1;
-                if (streq(addr, "host-gateway")) /* Docker's name for the host as the container sees it */
-                        addr = gw && *gw ? gw : "127.0.0.1";
-                fprintf(f, "%s\t%.*s\n", addr, (int)(c - *h), *h);
-        }
-        fclose(f);
-        return out;
-}
-
-/* Rewrite CTR_DIR/hosts in place: a running container has the file bind-mounted. */
-static void hosts_write(db *d, const char *root, const char *id, json_t *opts)
-{
-        _cleanup_free_ char *dir = engine_ctr_dir(root, id), *path = xasprintf("%s/hosts", dir);
-        _cleanup_free_ char *text = NULL;
-        _cleanup_close_ int fd = -1;
-        run_opts o;
-
-        run_opts_from_json(opts, &o, NULL);
-        text = hosts_text(d, id, &o);
-        run_opts_clear(&o);
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd >= 0)
-                fs_write_all(fd, text, strlen(text));
-}
-
-static void peers_refresh(db *d, const char *root, char **peers)
-{
-        STRV_FOREACH (p, peers) {
-                _cleanup_ctr_record_ ctr_record *c = NULL;
-                if (engine_db_get(d, *p, &c, NULL) >= 0)
-                        hosts_write(d, root, c->id, c->opts);
-        }
-}
-
 int engine_net_up(engine *e, const ctr_record *c, berth_error **err)
 {
         _cleanup_free_ char *path = engine_netns_path(e->runroot, c->id);
@@ -177,19 +117,10 @@ int engine_net_up(engine *e, const ctr_record *c, berth_error **err)
         run_opts_clear(&o);
         if (r < 0)
                 return r;
-        hosts_write(e->db, e->root, c->id, c->opts);
+        engine_hosts_write(e->db, e->root, c->id, c->opts);
         peers = net_peers(e->db, c->id);
-        peers_refresh(e->db, e->root, peers);
+        engine_peers_refresh(e->db, e->root, peers);
         return 0;
-}
-
-void engine_net_down(db *d, const char *root, const char *runroot, const char *id)
-{
-        _cleanup_free_ char *path = engine_netns_path(runroot, id);
-        _cleanup_strv_free_ char **peers = net_peers(d, id);
-
-        net_teardown(d, path, id);
-        peers_refresh(d, root, peers);
 }
 
 /* config.json: the network namespace the start made, or the other container's. */
@@ -259,9 +190,9 @@ int engine_connect(engine *e, const char *what, const char *network, const net_r
         _cleanup_free_ char *text = jsonh_dump(c->opts, false);
         const char *const texts[] = {text, c->id};
         r = engine_db_exec_bind(e->db, "UPDATE containers SET opts = ?1 WHERE id = ?2", err, 2, NULL, texts);
-        hosts_write(e->db, e->root, c->id, c->opts);
+        engine_hosts_write(e->db, e->root, c->id, c->opts);
         _cleanup_strv_free_ char **peers = net_peers(e->db, c->id);
-        peers_refresh(e->db, e->root, peers);
+        engine_peers_refresh(e->db, e->root, peers);
         return r;
 }
 
@@ -299,8 +230,8 @@ int engine_disconnect(engine *e, const char *what, const char *network, berth_er
         _cleanup_free_ char *text = jsonh_dump(c->opts, false);
         const char *const texts[] = {text, c->id};
         r = engine_db_exec_bind(e->db, "UPDATE containers SET opts = ?1 WHERE id = ?2", err, 2, NULL, texts);
-        hosts_write(e->db, e->root, c->id, c->opts);
-        peers_refresh(e->db, e->root, peers);
+        engine_hosts_write(e->db, e->root, c->id, c->opts);
+        engine_peers_refresh(e->db, e->root, peers);
         return r;
 }
 

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -14,6 +16,7 @@
 
 #include "basic/fs.h"
 #include "basic/jsonh.h"
+#include "basic/proc.h"
 #include "basic/strv.h"
 #include "engine-internal.h"
 #include "logfile.h"
@@ -111,6 +114,7 @@ int engine_inspect(engine *e, const char *what, json_t **ret, berth_error **err)
         json_object_set(host, "CapAdd", json_object_get(op, "cap_add") ?: json_null());
         json_object_set(host, "CapDrop", json_object_get(op, "cap_drop") ?: json_null());
         json_object_set(host, "Binds", json_object_get(op, "volumes") ?: json_null());
+        json_object_set_new(host, "Init", json_boolean(json_is_true(json_object_get(op, "init"))));
 
         o = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:o,s:o,s:o,s:s}", "Id", c->id, "Created", created,
                       "Path", "", "State", state, "Image", c->image_id, "Name", name, "LogPath", logp,
@@ -187,6 +191,73 @@ static void read_lines(FILE *f, char ***lines)
         free(line);
 }
 
+static void drain(FILE *f, const logs_opts *o)
+{
+        char *line = NULL;
+        size_t cap = 0;
+
+        while (getline(&line, &cap, f) > 0) {
+                _cleanup_json_ json_t *j = json_loads(line, 0, NULL);
+                if (j && wanted(j, o))
+                        print_entry(j, o);
+        }
+        free(line);
+        clearerr(f);
+}
+
+/* A log rotated under us: the file at path is not the one we read. */
+static bool rotated(FILE *f, const char *path)
+{
+        struct stat a, b;
+
+        return fstat(fileno(f), &a) == 0 && (stat(path, &b) < 0 || a.st_ino != b.st_ino);
+}
+
+/* logs -f: woken by inotify on the container's folder (writes, and the rename and create of a
+ * rotation), ended by the monitor's pidfd; no polling. */
+static void follow(engine *e, const char *what, ctr_record **c, FILE **cur, const char *path,
+                   const logs_opts *o)
+{
+        _cleanup_free_ char *dir = xstrdup(path);
+        _cleanup_close_ int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK), pfd = -EBADF;
+
+        *strrchr(dir, '/') = 0;
+        if (ifd >= 0)
+                inotify_add_watch(ifd, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM);
+        if ((*c)->monitor_pid > 0)
+                pfd = proc_pidfd_open((*c)->monitor_pid, 0);
+        for (;;) {
+                if (!*cur)
+                        *cur = fopen(path, "re");
+                if (*cur) {
+                        drain(*cur, o);
+                        if (rotated(*cur, path)) {
+                                fclose(*cur);
+                                *cur = NULL;
+                                continue;
+                        }
+                }
+                ctr_record_free(TAKE_PTR(*c));
+                if (engine_lookup(e, what, c, NULL) < 0 ||
+                    !(streq((*c)->state, "running") || streq((*c)->state, "paused")))
+                        break;
+                struct pollfd p[2] = {{.fd = ifd, .events = POLLIN}, {.fd = pfd, .events = POLLIN}};
+                /* without inotify or a pidfd (a monitor that died), look every second */
+                int n = poll(p, 2, ifd >= 0 && pfd >= 0 ? -1 : 1000);
+                if (n > 0 && p[0].revents) {
+                        char buf[4096];
+                        while (read(ifd, buf, sizeof(buf)) > 0)
+                                ;
+                }
+                if (n > 0 && p[1].revents) {
+                        close(pfd); /* the monitor is gone: one last look at the row and the file */
+                        pfd = -EBADF;
+                }
+        }
+        if (*cur)
+                drain(*cur, o);
+}
+
 int engine_logs(engine *e, const char *what, const logs_opts *o, berth_error **err)
 {
         _cleanup_ctr_record_ ctr_record *c = NULL;
@@ -214,23 +285,8 @@ int engine_logs(engine *e, const char *what, const logs_opts *o, berth_error **e
                 if (j && wanted(j, o))
                         print_entry(j, o);
         }
-        while (o->follow && cur) {
-                char *line = NULL;
-                size_t cap = 0;
-                ssize_t k;
-                while ((k = getline(&line, &cap, cur)) > 0) {
-                        _cleanup_json_ json_t *j = json_loads(line, 0, NULL);
-                        if (j && wanted(j, o))
-                                print_entry(j, o);
-                }
-                free(line);
-                clearerr(cur);
-                ctr_record_free(TAKE_PTR(c));
-                if (engine_lookup(e, what, &c, NULL) < 0 ||
-                    !(streq(c->state, "running") || streq(c->state, "paused")))
-                        break;
-                usleep(100 * 1000);
-        }
+        if (o->follow)
+                follow(e, what, &c, &cur, path, o);
         if (cur)
                 fclose(cur);
         return 0;

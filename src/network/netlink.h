@@ -34,7 +34,5 @@ int nl_link_del(nl *h, const char *name, berth_error **err);
 /* addr and gw are in network byte order. */
 int nl_addr_add(nl *h, int ifindex, uint32_t addr, int prefix, berth_error **err);
 int nl_route_add_default(nl *h, uint32_t gw, berth_error **err);
-/* Is there an nftables table name in family ip? 1 yes, 0 no, negative errno. */
-int nl_nft_table_exists(const char *name);
 /* Let a bridge port send a frame back where it came from (a container reaching its own port). */
 int nl_bridge_port_hairpin(nl *h, int ifindex, berth_error **err);

@@ -19,29 +19,9 @@
 #include "basic/macros.h"
 #include "basic/strv.h"
 #include "netlink.h"
-#include "network.h"
+#include "network-internal.h"
+#include "nfnl.h"
 #include "nft.h"
-
-static const char *const schema[] = {
-        "CREATE TABLE networks ("
-        " id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, bridge TEXT NOT NULL UNIQUE,"
-        " subnet TEXT NOT NULL UNIQUE, gateway TEXT NOT NULL, internal INTEGER NOT NULL DEFAULT 0,"
-        " labels TEXT NOT NULL DEFAULT '{}', created INTEGER NOT NULL);"
-        "CREATE TABLE network_endpoints ("
-        " container_id TEXT NOT NULL, network_id TEXT NOT NULL REFERENCES networks(id),"
-        " container_name TEXT NOT NULL, ip TEXT NOT NULL, mac TEXT NOT NULL, ifname TEXT NOT NULL,"
-        " host_ifname TEXT NOT NULL UNIQUE, aliases TEXT NOT NULL DEFAULT '[]',"
-        " PRIMARY KEY (container_id, network_id), UNIQUE (network_id, ip));"
-        "CREATE TABLE network_ports ("
-        " container_id TEXT NOT NULL, network_id TEXT NOT NULL, host_ip TEXT NOT NULL,"
-        " host_port INTEGER NOT NULL, proto TEXT NOT NULL, ctr_ip TEXT NOT NULL, ctr_port INTEGER NOT NULL,"
-        " PRIMARY KEY (host_ip, host_port, proto));",
-};
-
-int net_db_migrate(db *d, berth_error **err)
-{
-        return db_migrate(d, "network", schema, (int)ELEMENTSOF(schema), err);
-}
 
 void net_network_free(net_network *n)
 {
@@ -63,26 +43,6 @@ void net_network_list_free(net_network **l)
         for (net_network **p = l; *p; p++)
                 net_network_free(*p);
         free(l);
-}
-
-/* Bind "s" (text), "i" (int64) arguments, step, and finalize. */
-static int exec_bind(db *d, berth_error **err, const char *sql, const char *types, ...)
-{
-        _cleanup_stmt_ sqlite3_stmt *s = NULL;
-        va_list ap;
-        int r = db_prepare(d, sql, &s, err);
-
-        if (r < 0)
-                return r;
-        va_start(ap, types);
-        for (int i = 0; types[i]; i++) {
-                if (types[i] == 's')
-                        sqlite3_bind_text(s, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
-                else
-                        sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
-        }
-        va_end(ap);
-        return db_step_done(d, s, err);
 }
 
 static char *random_hex(size_t bytes)
@@ -347,7 +307,7 @@ static int insert_network(db *d, const net_create_opts *o, net_network **ret, be
                         r = -EINVAL;
         }
         if (r >= 0)
-                r = exec_bind(
+                r = net_exec_bind(
                         d, err,
                         "INSERT INTO networks (id, name, bridge, subnet, gateway, internal, labels, created)"
                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -423,9 +383,8 @@ bool net_in_use(db *d, const char *network_id)
 void net_host_remove(const net_network *n)
 {
         _cleanup_nl_ nl *h = NULL;
-        _cleanup_free_ char *cmd = xasprintf("delete table ip %s", n->bridge);
 
-        nft_run(cmd, NULL);
+        nfnl_table_delete(n->bridge);
         if (nl_open(&h, NULL) >= 0)
                 nl_link_del(h, n->bridge, NULL);
 }
@@ -443,7 +402,7 @@ int net_remove(db *d, const char *what, berth_error **err)
         if (r >= 0 && net_in_use(d, n->id))
                 r = berth_error_say(err, EBUSY, "network %s has active endpoints", n->name);
         if (r >= 0)
-                r = exec_bind(d, err, "DELETE FROM networks WHERE id = ?1", "s", n->id);
+                r = net_exec_bind(d, err, "DELETE FROM networks WHERE id = ?1", "s", n->id);
         if (r >= 0)
                 r = db_commit(d, err);
         if (r < 0) {
@@ -497,7 +456,7 @@ static int host_ensure(const net_network *n, berth_error **err)
         if (!n->internal)
                 sysctl_write("/proc/sys/net/ipv4/ip_forward", "1");
 
-        if (nl_nft_table_exists(n->bridge) > 0)
+        if (nfnl_table_exists(n->bridge) > 0)
                 return 0;
         const char *t = n->bridge, *s = n->subnet;
         _cleanup_free_ char *cmds = NULL;
@@ -674,7 +633,7 @@ static int reserve_port(db *d, const char *id, const char *network_id, const cha
                         return berth_error_say(err, EADDRINUSE, "port %s:%u/%s is in use on the host",
                                                p->host_ip, p->host_port, p->proto);
         }
-        return exec_bind(
+        return net_exec_bind(
                 d, err,
                 "INSERT INTO network_ports (container_id, network_id, host_ip, host_port, proto, ctr_ip,"
                 " ctr_port) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -807,7 +766,7 @@ static int allocate(db *d, const char *id, const char *name, const net_request *
                 STRV_FOREACH (a, reqs[i].aliases)
                         json_array_append_new(aliases, json_string(*a));
                 aliases_text = jsonh_dump(aliases, false);
-                r = exec_bind(
+                r = net_exec_bind(
                         d, err,
                         "INSERT INTO network_endpoints (container_id, network_id, container_name, ip, mac,"
                         " ifname, host_ifname, aliases) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -892,30 +851,24 @@ static int wire(nl *host, nl *inside, int netns_fd, const endpoint *ep, bool rou
 static int add_port_rules(db *d, const char *id, berth_error **err)
 {
         _cleanup_stmt_ sqlite3_stmt *s = NULL;
-        int r = db_prepare(
-                d,
-                "SELECT n.bridge, p.host_ip, p.host_port, p.proto, p.ctr_ip, p.ctr_port"
-                " FROM network_ports p JOIN networks n ON n.id = p.network_id WHERE p.container_id = ?1",
-                &s, err);
+        int r = db_prepare(d,
+                           "SELECT n.bridge, p.host_ip, p.host_port, p.proto, p.ctr_ip, p.ctr_port"
+                           " FROM network_ports p JOIN networks n ON n.id = p.network_id WHERE p.container_id = ?1",
+                           &s, err);
 
         if (r < 0)
                 return r;
         sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
         while ((r = db_step_row(d, s, err)) > 0) {
-                const char *t = (const char *)sqlite3_column_text(s, 0),
-                           *hip = (const char *)sqlite3_column_text(s, 1),
-                           *proto = (const char *)sqlite3_column_text(s, 3),
-                           *cip = (const char *)sqlite3_column_text(s, 4);
-                int hport = sqlite3_column_int(s, 2), cport = sqlite3_column_int(s, 5);
-                _cleanup_free_ char *cmd =
-                        streq(hip, "0.0.0.0")
-                                ? xasprintf("add element ip %s ports_any { %s . %d : %s . %d }", t, proto,
-                                            hport, cip, cport)
-                                : xasprintf("add element ip %s ports_ip { %s . %s . %d : %s . %d }", t, hip,
-                                            proto, hport, cip, cport);
-                r = nft_run(cmd, err);
+                const char *t = (const char *)sqlite3_column_text(s, 0), *hip = (const char *)sqlite3_column_text(s, 1);
+                net_port_element el;
+                if (!net_port_element_make(hip, sqlite3_column_int(s, 2), (const char *)sqlite3_column_text(s, 3),
+                                           (const char *)sqlite3_column_text(s, 4), sqlite3_column_int(s, 5), &el))
+                        return berth_error_say(err, EINVAL, "published port: bad address %s", hip);
+                r = nfnl_map_element(t, el.map, el.key, el.klen, el.value, sizeof(el.value));
                 if (r < 0)
-                        return r;
+                        return berth_error_say(err, -r, "publish port %s:%d: nftables map %s of table %s: %s", hip,
+                                               sqlite3_column_int(s, 2), el.map, t, strerror(-r));
         }
         return r;
 }
@@ -973,6 +926,23 @@ int net_setup(db *d, const char *netns_path, const char *id, const char *name, c
         return r;
 }
 
+/* Leave one network now: its veth deleted (the namespace lives on), then ports and rows. */
+static void endpoint_remove(db *d, const char *id, const char *network_id)
+{
+        _cleanup_stmt_ sqlite3_stmt *s = NULL;
+        _cleanup_nl_ nl *h = NULL;
+
+        if (nl_open(&h, NULL) >= 0 &&
+            db_prepare(d, "SELECT host_ifname FROM network_endpoints WHERE container_id = ?1 AND network_id = ?2", &s,
+                       NULL) >= 0) {
+                sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(s, 2, network_id, -1, SQLITE_TRANSIENT);
+                while (db_step_row(d, s, NULL) > 0)
+                        nl_link_del(h, (const char *)sqlite3_column_text(s, 0), NULL);
+        }
+        net_endpoint_rows_remove(d, id, network_id);
+}
+
 static int count_endpoints(db *d, const char *id)
 {
         _cleanup_stmt_ sqlite3_stmt *s = NULL;
@@ -989,76 +959,6 @@ static int count_endpoints(db *d, const char *id)
         return max + 1;
 }
 
-/* The ports, veths and rows of container id on network_id (NULL: all). links: delete the veths
- * now; without, they go with the namespace: the kernel destroys a dead namespace's links in a
- * batch, off our path (a veth's own RTM_DELLINK waits ~12 ms for an RCU grace period). */
-static void endpoint_remove(db *d, const char *id, const char *network_id, bool links)
-{
-        _cleanup_stmt_ sqlite3_stmt *s = NULL;
-        _cleanup_nl_ nl *h = NULL;
-
-        nl_open(&h, NULL);
-        if (db_prepare(
-                    d,
-                    "SELECT n.bridge, p.host_ip, p.host_port, p.proto FROM network_ports p JOIN networks n"
-                    " ON n.id = p.network_id WHERE p.container_id = ?1 AND (?2 IS NULL OR p.network_id = "
-                    "?2)",
-                    &s, NULL) >= 0) {
-                sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-                sqlite3_bind_text(s, 2, network_id, -1, SQLITE_TRANSIENT);
-                while (db_step_row(d, s, NULL) > 0) {
-                        const char *t = (const char *)sqlite3_column_text(s, 0),
-                                   *hip = (const char *)sqlite3_column_text(s, 1),
-                                   *proto = (const char *)sqlite3_column_text(s, 3);
-                        int hport = sqlite3_column_int(s, 2);
-                        _cleanup_free_ char *cmd =
-                                streq(hip, "0.0.0.0")
-                                        ? xasprintf("delete element ip %s ports_any { %s . %d }", t, proto,
-                                                    hport)
-                                        : xasprintf("delete element ip %s ports_ip { %s . %s . %d }", t, hip,
-                                                    proto, hport);
-                        nft_run(cmd, NULL);
-                }
-                sqlite3_finalize(TAKE_PTR(s));
-        }
-        if (links && h &&
-            db_prepare(d,
-                       "SELECT host_ifname FROM network_endpoints WHERE container_id = ?1"
-                       " AND (?2 IS NULL OR network_id = ?2)",
-                       &s, NULL) >= 0) {
-                sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-                sqlite3_bind_text(s, 2, network_id, -1, SQLITE_TRANSIENT);
-                while (db_step_row(d, s, NULL) > 0)
-                        nl_link_del(h, (const char *)sqlite3_column_text(s, 0), NULL);
-        }
-        if (db_begin(d, NULL) >= 0) {
-                if (network_id) {
-                        exec_bind(d, NULL,
-                                  "DELETE FROM network_ports WHERE container_id = ?1 AND network_id = ?2",
-                                  "ss", id, network_id);
-                        exec_bind(
-                                d, NULL,
-                                "DELETE FROM network_endpoints WHERE container_id = ?1 AND network_id = ?2",
-                                "ss", id, network_id);
-                } else {
-                        exec_bind(d, NULL, "DELETE FROM network_ports WHERE container_id = ?1", "s", id);
-                        exec_bind(d, NULL, "DELETE FROM network_endpoints WHERE container_id = ?1", "s", id);
-                }
-                if (db_commit(d, NULL) < 0)
-                        db_rollback(d);
-        }
-}
-
-void net_teardown(db *d, const char *netns_path, const char *id)
-{
-        /* the veths live in the namespace: when its file is there, they go with it */
-        bool ns = netns_path && umount2(netns_path, MNT_DETACH) == 0;
-
-        endpoint_remove(d, id, NULL, !ns);
-        if (netns_path)
-                unlink(netns_path);
-}
-
 int net_connect(db *d, const char *netns_path, const char *id, const char *name, const net_request *req,
                 berth_error **err)
 {
@@ -1073,7 +973,7 @@ int net_connect(db *d, const char *netns_path, const char *id, const char *name,
                 return r;
         r = attach(d, netns_path, id, name, req, 1, NULL, 0, (size_t)first, err);
         if (r < 0)
-                endpoint_remove(d, id, n->id, true);
+                endpoint_remove(d, id, n->id);
         return r;
 }
 
@@ -1096,116 +996,8 @@ int net_disconnect(db *d, const char *id, const char *network, berth_error **err
                 return berth_error_say(err, ENOENT, "container is not connected to network %s", n->name);
         if (r < 0)
                 return r;
-        endpoint_remove(d, id, n->id, true);
+        endpoint_remove(d, id, n->id);
         return 0;
-}
-
-/* ---- what containers see ---- */
-
-json_t *net_settings_json(db *d, const char *id)
-{
-        _cleanup_stmt_ sqlite3_stmt *s = NULL;
-        json_t *j = json_object(), *nets = json_object(), *ports = json_object();
-        bool first = true;
-
-        json_object_set_new(j, "IPAddress", json_string(""));
-        json_object_set_new(j, "IPPrefixLen", json_integer(0));
-        json_object_set_new(j, "Gateway", json_string(""));
-        json_object_set_new(j, "MacAddress", json_string(""));
-        if (db_prepare(d,
-                       "SELECT n.name, n.id, e.ip, n.subnet, n.gateway, e.mac, e.aliases, e.ifname"
-                       " FROM network_endpoints e JOIN networks n ON n.id = e.network_id"
-                       " WHERE e.container_id = ?1 ORDER BY e.ifname",
-                       &s, NULL) >= 0) {
-                sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-                while (db_step_row(d, s, NULL) > 0) {
-                        const char *subnet = (const char *)sqlite3_column_text(s, 3);
-                        const char *slash = strchr(subnet, '/');
-                        int prefix = slash ? atoi(slash + 1) : 0;
-                        json_t *aliases = json_loads((const char *)sqlite3_column_text(s, 6), 0, NULL);
-                        json_t *e = json_pack(
-                                "{s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "NetworkID",
-                                sqlite3_column_text(s, 1), "EndpointID", sqlite3_column_text(s, 7),
-                                "IPAddress", sqlite3_column_text(s, 2), "IPPrefixLen", prefix, "Gateway",
-                                sqlite3_column_text(s, 4), "MacAddress", sqlite3_column_text(s, 5),
-                                "Aliases", aliases ? aliases : json_array());
-                        if (first) {
-                                json_object_set(j, "IPAddress", json_object_get(e, "IPAddress"));
-                                json_object_set(j, "IPPrefixLen", json_object_get(e, "IPPrefixLen"));
-                                json_object_set(j, "Gateway", json_object_get(e, "Gateway"));
-                                json_object_set(j, "MacAddress", json_object_get(e, "MacAddress"));
-                                first = false;
-                        }
-                        json_object_set_new(nets, (const char *)sqlite3_column_text(s, 0), e);
-                }
-                sqlite3_finalize(TAKE_PTR(s));
-        }
-        if (db_prepare(
-                    d,
-                    "SELECT host_ip, host_port, proto, ctr_port FROM network_ports WHERE container_id = ?1",
-                    &s, NULL) >= 0) {
-                sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-                while (db_step_row(d, s, NULL) > 0) {
-                        _cleanup_free_ char *key =
-                                xasprintf("%d/%s", sqlite3_column_int(s, 3), sqlite3_column_text(s, 2));
-                        _cleanup_free_ char *port = xasprintf("%d", sqlite3_column_int(s, 1));
-                        json_t *l = json_object_get(ports, key);
-                        if (!l) {
-                                l = json_array();
-                                json_object_set_new(ports, key, l);
-                        }
-                        json_array_append_new(l, json_pack("{s:s, s:s}", "HostIp", sqlite3_column_text(s, 0),
-                                                           "HostPort", port));
-                }
-        }
-        json_object_set_new(j, "Networks", nets);
-        json_object_set_new(j, "Ports", ports);
-        return j;
-}
-
-#define PEERS_SQL                                                                                           \
-        " FROM network_endpoints e JOIN networks n ON n.id = e.network_id"                                  \
-        " WHERE n.name != '" NET_DEFAULT "' AND e.container_id != ?1 AND e.network_id IN"                   \
-        " (SELECT network_id FROM network_endpoints WHERE container_id = ?1)"
-
-char *net_hosts_lines(db *d, const char *id)
-{
-        _cleanup_stmt_ sqlite3_stmt *s = NULL;
-        char *out = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&out, &size);
-
-        if (!f)
-                return xstrdup("");
-        if (db_prepare(d, "SELECT e.ip, e.container_name, e.aliases" PEERS_SQL " ORDER BY e.ip", &s, NULL) >=
-            0) {
-                sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-                while (db_step_row(d, s, NULL) > 0) {
-                        _cleanup_json_ json_t *a =
-                                json_loads((const char *)sqlite3_column_text(s, 2), 0, NULL);
-                        size_t i;
-                        json_t *v;
-                        fprintf(f, "%s\t%s", sqlite3_column_text(s, 0), sqlite3_column_text(s, 1));
-                        json_array_foreach (a, i, v)
-                                fprintf(f, " %s", json_string_value(v));
-                        fputc('\n', f);
-                }
-        }
-        fclose(f);
-        return out;
-}
-
-char **net_peers(db *d, const char *id)
-{
-        _cleanup_stmt_ sqlite3_stmt *s = NULL;
-        char **l = NULL;
-
-        if (db_prepare(d, "SELECT DISTINCT e.container_id" PEERS_SQL, &s, NULL) >= 0) {
-                sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-                while (db_step_row(d, s, NULL) > 0)
-                        strv_push(&l, (const char *)sqlite3_column_text(s, 0));
-        }
-        return l;
 }
 
 json_t *net_network_json(db *d, const net_network *n)

@@ -197,6 +197,7 @@ _noreturn_ static void exec_child(exec_job *j, const runtime_exec_opts *o, int s
 
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        linux_signals_default();
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         /* Wait until the parent has put us in the cgroup. */

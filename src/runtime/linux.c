@@ -418,6 +418,7 @@ _noreturn_ static void child_main(child_ctx *c)
 
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        linux_signals_default();
         /* Non-dumpable until execve: nothing in the container can open /proc/PID/exe or our
          * fds while we are inside its namespaces. Root with CAP_SYS_PTRACE still could: the
          * binary itself is a read-only view for that (exe-protect.c, CVE-2019-5736). */
@@ -590,4 +591,11 @@ static int spawn_and_wait(const linux_init_args *a, const int *idmap_fds, pid_t 
         }
         *ret_pid = pid;
         return 0;
+}
+
+void linux_signals_default(void)
+{
+        for (int s = 1; s < NSIG; s++)
+                if (s != SIGKILL && s != SIGSTOP)
+                        signal(s, SIG_DFL);
 }

@@ -34,3 +34,8 @@ int linux_spawn_init(const linux_init_args *a, pid_t *ret_pid, berth_error **err
 /* CLONE_NEW* flag and /proc/PID/ns/ name of a namespace type. */
 int linux_ns_flag(enum oci_ns_type t);
 const char *linux_ns_proc_name(enum oci_ns_type t);
+
+/* Every signal back to its default action: a container's process starts as after a fresh
+ * exec from init, not with what its engine ignored (SIGINT, SIGQUIT, SIGPIPE of a CLI or monitor
+ * would survive the exec and make ctrl-c do nothing). */
+void linux_signals_default(void);

@@ -1,5 +1,5 @@
 /* berth-monitor: the small per-container process that the engine starts in its own session.
- *   berth-monitor --root DIR --runroot DIR --status-fd N (--attach|--detach) ID
+ *   berth-monitor --root DIR --runroot DIR --status-fd N [--wait-attach] ID
  * Everything it does is engine_monitor_main's. */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,13 +12,15 @@
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"root", required_argument, NULL, 'r'},      {"runroot", required_argument, NULL, 'R'},
-                {"status-fd", required_argument, NULL, 's'}, {"attach", no_argument, NULL, 'a'},
-                {"detach", no_argument, NULL, 'd'},          {},
+                {"root", required_argument, NULL, 'r'},
+                {"runroot", required_argument, NULL, 'R'},
+                {"status-fd", required_argument, NULL, 's'},
+                {"wait-attach", no_argument, NULL, 'w'},
+                {},
         };
         const char *root = NULL, *runroot = NULL;
         int c, status_fd = -1;
-        bool attach = false;
+        bool wait_attach = false;
 
         log_set_program("berth-monitor");
         while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0) {
@@ -32,15 +34,12 @@ int main(int argc, char **argv)
                 case 's':
                         status_fd = atoi(optarg);
                         break;
-                case 'a':
-                        attach = true;
-                        break;
-                case 'd':
-                        attach = false;
+                case 'w':
+                        wait_attach = true;
                         break;
                 default:
                         fprintf(stderr, "usage: berth-monitor --root DIR --runroot DIR --status-fd N "
-                                        "(--attach|--detach) ID\n");
+                                        "[--wait-attach] ID\n");
                         return 2;
                 }
         }
@@ -48,5 +47,5 @@ int main(int argc, char **argv)
                 fprintf(stderr, "berth-monitor: --root, --runroot and one container id are required\n");
                 return 2;
         }
-        return engine_monitor_main(root, runroot, argv[optind], status_fd, attach);
+        return engine_monitor_main(root, runroot, argv[optind], status_fd, wait_attach);
 }

@@ -69,6 +69,7 @@ int verb_image_mount(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_image_umount(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_system(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_version(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_info(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 
 /* Flags of a simple verb (letter >= 128: long only); parse_flags returns optind, 0 after --help,
  * <0 after a usage error; on() gets each flag. */
@@ -90,11 +91,22 @@ int verb_diff(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_export(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_commit(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_build(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+/* --mount SPEC appended to o's volumes or tmpfs (mountopt.c); a usage error otherwise. */
+struct run_opts;
+int run_mount_option(struct run_opts *o, const char *spec);
 
 /* Container verbs. */
 int verb_run(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_create(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_start(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_attach(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+/* A foreground run: start id waiting for us, attach through the monitor's socket; the exit code
+ * (attach.c). */
+int run_attached(berth_ctx *ctx, const char *id, bool interactive, berth_error **err);
+/* start without attaching: every container from argv[first] on (containers.c). */
+int start_containers(berth_ctx *ctx, int argc, char **argv, int first, berth_error **err);
+/* A start's error printed; Docker's code: 127 not found, 126 not executable, else 125 (run.c). */
+int start_failure(const berth_error *err);
 int verb_stop(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_restart(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_kill(berth_ctx *ctx, int argc, char **argv, berth_error **err);

@@ -79,19 +79,13 @@ static int for_each(berth_ctx *ctx, int argc, char **argv, int first, bool print
 
 static int do_start(berth_ctx *ctx, const char *what, void *ud, berth_error **err)
 {
-        start_io io = {.attach = false};
+        start_io io = {0};
         return engine_start(ctx->engine, what, &io, err);
 }
 
-int verb_start(berth_ctx *ctx, int argc, char **argv, berth_error **err)
+int start_containers(berth_ctx *ctx, int argc, char **argv, int first, berth_error **err)
 {
-        static const flag flags[] = {{"attach", 'a', false, "Attach output (not yet: ignored)"},
-                                     {"interactive", 'i', false, "Attach stdin (not yet: ignored)"},
-                                     {}};
-        int first =
-                parse_flags("start", "start [OPTIONS] CONTAINER...", "Start one or more stopped containers",
-                            flags, argc, argv, 1, no_flags, NULL);
-        return first <= 0 ? first : for_each(ctx, argc, argv, first, true, do_start, NULL, err);
+        return for_each(ctx, argc, argv, first, true, do_start, NULL, err);
 }
 
 static void on_time(int letter, const char *arg, void *ud)
@@ -115,7 +109,7 @@ int verb_stop(berth_ctx *ctx, int argc, char **argv, berth_error **err)
 
 static int do_restart(berth_ctx *ctx, const char *what, void *ud, berth_error **err)
 {
-        start_io io = {.attach = false};
+        start_io io = {0};
         int r = engine_stop(ctx->engine, what, *(int *)ud, err);
         return r < 0 ? r : engine_start(ctx->engine, what, &io, err);
 }

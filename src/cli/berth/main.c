@@ -11,6 +11,8 @@ static const berth_verb verbs[] = {
         {"run", "Create and run a new container from an image", verb_run},
         {"create", "Create a new container", verb_create},
         {"start", "Start one or more stopped containers", verb_start},
+        {"attach", "Attach local standard input, output, and error streams to a running container",
+         verb_attach},
         {"stop", "Stop one or more running containers", verb_stop},
         {"restart", "Restart one or more containers", verb_restart},
         {"kill", "Kill one or more running containers", verb_kill},
@@ -49,8 +51,9 @@ static const berth_verb verbs[] = {
         {"push", "Upload an image to a registry", verb_push},
         {"login", "Log in to a registry", verb_login},
         {"logout", "Log out from a registry", verb_logout},
-        {"system", "Manage berth (df)", verb_system},
+        {"system", "Manage berth (df, info)", verb_system},
         {"version", "Show the berth version information", verb_version},
+        {"info", "Display system-wide information", verb_info},
 };
 
 static void print_help(void)

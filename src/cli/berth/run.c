@@ -58,6 +58,7 @@ enum {
         OPT_DNS_SEARCH,
         OPT_DNS_OPTION,
         OPT_NET_ALIAS,
+        OPT_MOUNT,
 };
 
 static const char run_options[] =
@@ -75,6 +76,7 @@ static const char run_options[] =
         "  -h, --hostname NAME        Container host name\n"
         "      --read-only            Mount the root filesystem read-only\n"
         "      --tmpfs DIR[:OPTS]     Mount a tmpfs\n"
+        "      --mount type=bind|volume|tmpfs,src=,dst=[,ro][,tmpfs-size=][,tmpfs-mode=]  Mount\n"
         "  -v, --volume SRC:DST[:ro]  Bind a host path or a named volume; DST alone: anonymous volume\n"
         "      --memory SIZE          Memory limit (b, k, m, g)\n"
         "      --memory-swap SIZE     Memory plus swap limit (-1: unlimited)\n"
@@ -397,6 +399,9 @@ static int one_option(run_opts *o, int c, const char *arg, berth_error **err)
         case OPT_GROUP_ADD:
                 strv_push(&o->group_add, arg);
                 break;
+        case OPT_MOUNT:
+                r = run_mount_option(o, arg);
+                break;
         case OPT_RESTART: {
                 const char *num = arg + 11;
                 bool ok = streq(arg, "no") || streq(arg, "always") || streq(arg, "unless-stopped") ||
@@ -480,6 +485,7 @@ static int run_parse(const char *verb, int argc, char **argv, run_opts *o, int *
                 {"dns-option", required_argument, NULL, OPT_DNS_OPTION},
                 {"network-alias", required_argument, NULL, OPT_NET_ALIAS},
                 {"net-alias", required_argument, NULL, OPT_NET_ALIAS},
+                {"mount", required_argument, NULL, OPT_MOUNT},
                 {"help", no_argument, NULL, 'H'},
                 {},
         };
@@ -540,59 +546,19 @@ int verb_create(berth_ctx *ctx, int argc, char **argv, berth_error **err)
         return 0;
 }
 
-static volatile pid_t winch_target;
-
-static void forward_winch(int sig)
-{
-        if (winch_target > 0)
-                kill(winch_target, SIGWINCH);
-}
-
-/* A foreground run: the terminal raw while the container has it, SIGWINCH passed on to the
- * monitor (which shares the terminal and resizes the pty), the exit status returned. */
+/* A foreground run attaches to the monitor's socket, as `start -a` does; a start that fails
+ * leaves nothing of an --rm container. */
 static int run_foreground(berth_ctx *ctx, const char *id, const run_opts *o, berth_error **err)
 {
-        start_io io = {.attach = true};
-        struct termios saved;
-        bool raw = false;
-        int r, status;
+        int r = run_attached(ctx, id, o->interactive, err);
 
-        if (o->tty && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
-                struct termios t = saved;
-                cfmakeraw(&t);
-                raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
-        }
-        /* the terminal's signals go to the container through the pty, not to us */
-        signal(SIGINT, SIG_IGN);
-        signal(SIGQUIT, SIG_IGN);
-        signal(SIGWINCH, SIG_IGN);
-        r = engine_start(ctx->engine, id, &io, err);
-        if (r >= 0 && o->tty) {
-                winch_target = io.monitor_pid;
-                signal(SIGWINCH, forward_winch);
-        }
-        if (r >= 0) {
-                status = engine_wait_status_fd(io.status_fd_out);
-                close(io.status_fd_out);
-        }
-        if (raw)
-                tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-        if (r < 0) {
-                if (o->rm)
-                        engine_remove(ctx->engine, id, true, true, NULL);
-                return r;
-        }
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-                ;
-        if (status == -2)
-                return 0; /* detached: the container goes on */
-        if (status < 0)
-                return berth_error_set(err, 0, "the monitor of container %.12s went away", id);
-        return status;
+        if (r < 0 && *err && o->rm)
+                engine_remove(ctx->engine, id, true, true, NULL);
+        return r;
 }
 
 /* Docker's codes for a command that cannot run: 127 not found, 126 not executable. */
-static int start_failure(const berth_error *err)
+int start_failure(const berth_error *err)
 {
         _cleanup_free_ char *t = berth_error_text(err);
 
@@ -615,7 +581,7 @@ int verb_run(berth_ctx *ctx, int argc, char **argv, berth_error **err)
                 return r > 0 ? 0 : r;
         }
         if (o.detach) {
-                start_io io = {.attach = false};
+                start_io io = {0};
                 r = engine_start(ctx->engine, id, &io, err);
                 if (r >= 0)
                         printf("%s\n", id);

@@ -149,8 +149,13 @@ int verb_system(berth_ctx *ctx, int argc, char **argv, berth_error **err)
                 optind = 0;
                 return system_reset(ctx, argc - 1, argv + 1, err);
         }
+        if (argc >= 2 && streq(argv[1], "info")) {
+                optind = 0;
+                return verb_info(ctx, argc - 1, argv + 1, err);
+        }
         printf("\nUsage:  berth system COMMAND\n\nManage berth\n\nCommands:\n  df     Show berth disk "
-               "usage\n  reset  Remove all containers, networks, volumes and images\n");
+               "usage\n  info   Display system-wide information\n  reset  Remove all containers, networks, "
+               "volumes and images\n");
         if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")))
                 return 0;
         return usage_error("system", argc < 2 ? "a command is required" : "unknown command");
