@@ -80,4 +80,3 @@ void engine_net_down(db *d, const char *root, const char *runroot, const char *i
         net_teardown(d, path, id);
         engine_peers_refresh(d, root, peers);
 }
-

@@ -256,4 +256,3 @@ int nl_bridge_port_hairpin(nl *h, int ifindex, berth_error **err)
         r = talk(h, n, NULL, NULL);
         return r < 0 ? fail(err, r, "hairpin mode on port", "") : 0;
 }
-

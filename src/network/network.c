@@ -851,23 +851,27 @@ static int wire(nl *host, nl *inside, int netns_fd, const endpoint *ep, bool rou
 static int add_port_rules(db *d, const char *id, berth_error **err)
 {
         _cleanup_stmt_ sqlite3_stmt *s = NULL;
-        int r = db_prepare(d,
-                           "SELECT n.bridge, p.host_ip, p.host_port, p.proto, p.ctr_ip, p.ctr_port"
-                           " FROM network_ports p JOIN networks n ON n.id = p.network_id WHERE p.container_id = ?1",
-                           &s, err);
+        int r = db_prepare(
+                d,
+                "SELECT n.bridge, p.host_ip, p.host_port, p.proto, p.ctr_ip, p.ctr_port"
+                " FROM network_ports p JOIN networks n ON n.id = p.network_id WHERE p.container_id = ?1",
+                &s, err);
 
         if (r < 0)
                 return r;
         sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
         while ((r = db_step_row(d, s, err)) > 0) {
-                const char *t = (const char *)sqlite3_column_text(s, 0), *hip = (const char *)sqlite3_column_text(s, 1);
+                const char *t = (const char *)sqlite3_column_text(s, 0),
+                           *hip = (const char *)sqlite3_column_text(s, 1);
                 net_port_element el;
-                if (!net_port_element_make(hip, sqlite3_column_int(s, 2), (const char *)sqlite3_column_text(s, 3),
-                                           (const char *)sqlite3_column_text(s, 4), sqlite3_column_int(s, 5), &el))
+                if (!net_port_element_make(
+                            hip, sqlite3_column_int(s, 2), (const char *)sqlite3_column_text(s, 3),
+                            (const char *)sqlite3_column_text(s, 4), sqlite3_column_int(s, 5), &el))
                         return berth_error_say(err, EINVAL, "published port: bad address %s", hip);
                 r = nfnl_map_element(t, el.map, el.key, el.klen, el.value, sizeof(el.value));
                 if (r < 0)
-                        return berth_error_say(err, -r, "publish port %s:%d: nftables map %s of table %s: %s", hip,
+                        return berth_error_say(err, -r,
+                                               "publish port %s:%d: nftables map %s of table %s: %s", hip,
                                                sqlite3_column_int(s, 2), el.map, t, strerror(-r));
         }
         return r;
@@ -933,8 +937,10 @@ static void endpoint_remove(db *d, const char *id, const char *network_id)
         _cleanup_nl_ nl *h = NULL;
 
         if (nl_open(&h, NULL) >= 0 &&
-            db_prepare(d, "SELECT host_ifname FROM network_endpoints WHERE container_id = ?1 AND network_id = ?2", &s,
-                       NULL) >= 0) {
+            db_prepare(
+                    d,
+                    "SELECT host_ifname FROM network_endpoints WHERE container_id = ?1 AND network_id = ?2",
+                    &s, NULL) >= 0) {
                 sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
                 sqlite3_bind_text(s, 2, network_id, -1, SQLITE_TRANSIENT);
                 while (db_step_row(d, s, NULL) > 0)

@@ -85,7 +85,8 @@ static int talk(msgbuf *b, uint32_t seq, bool want_data)
                         r = -errno;
                         goto out;
                 }
-                for (struct nlmsghdr *n = (struct nlmsghdr *)buf; NLMSG_OK(n, (size_t)k); n = NLMSG_NEXT(n, k)) {
+                for (struct nlmsghdr *n = (struct nlmsghdr *)buf; NLMSG_OK(n, (size_t)k);
+                     n = NLMSG_NEXT(n, k)) {
                         if (n->nlmsg_seq != seq)
                                 continue;
                         if (n->nlmsg_type == NLMSG_ERROR) {
@@ -127,8 +128,8 @@ static int batch(uint16_t type, uint16_t flags, const char *table, const char *m
 {
         msgbuf b = {.len = 0};
         uint32_t seq = (uint32_t)time(NULL);
-        struct nlmsghdr *n = msg_begin(&b, NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, AF_UNSPEC, NFNL_SUBSYS_NFTABLES,
-                                       seq);
+        struct nlmsghdr *n =
+                msg_begin(&b, NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, seq);
 
         msg_end(&b, n);
         n = msg_begin(&b, (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | type), NLM_F_REQUEST | NLM_F_ACK | flags,

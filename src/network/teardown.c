@@ -88,27 +88,33 @@ void net_endpoint_rows_remove(db *d, const char *id, const char *network_id)
 {
         _cleanup_stmt_ sqlite3_stmt *s = NULL;
 
-        if (db_prepare(d,
-                       "SELECT n.bridge, p.host_ip, p.host_port, p.proto FROM network_ports p JOIN networks n"
-                       " ON n.id = p.network_id WHERE p.container_id = ?1 AND (?2 IS NULL OR p.network_id = ?2)",
-                       &s, NULL) >= 0) {
+        if (db_prepare(
+                    d,
+                    "SELECT n.bridge, p.host_ip, p.host_port, p.proto FROM network_ports p JOIN networks n"
+                    " ON n.id = p.network_id WHERE p.container_id = ?1 AND (?2 IS NULL OR p.network_id = "
+                    "?2)",
+                    &s, NULL) >= 0) {
                 sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
                 sqlite3_bind_text(s, 2, network_id, -1, SQLITE_TRANSIENT);
                 while (db_step_row(d, s, NULL) > 0) {
                         net_port_element el;
-                        if (net_port_element_make((const char *)sqlite3_column_text(s, 1), sqlite3_column_int(s, 2),
+                        if (net_port_element_make((const char *)sqlite3_column_text(s, 1),
+                                                  sqlite3_column_int(s, 2),
                                                   (const char *)sqlite3_column_text(s, 3), NULL, 0, &el))
-                                nfnl_map_element((const char *)sqlite3_column_text(s, 0), el.map, el.key, el.klen,
-                                                 NULL, 0);
+                                nfnl_map_element((const char *)sqlite3_column_text(s, 0), el.map, el.key,
+                                                 el.klen, NULL, 0);
                 }
         }
         if (db_begin(d, NULL) < 0)
                 return;
-        net_exec_bind(d, NULL, "DELETE FROM network_ports WHERE container_id = ?1 AND (?2 IS NULL OR network_id = ?2)",
-                      "ss", id, network_id);
-        net_exec_bind(d, NULL,
-                      "DELETE FROM network_endpoints WHERE container_id = ?1 AND (?2 IS NULL OR network_id = ?2)",
-                      "ss", id, network_id);
+        net_exec_bind(
+                d, NULL,
+                "DELETE FROM network_ports WHERE container_id = ?1 AND (?2 IS NULL OR network_id = ?2)",
+                "ss", id, network_id);
+        net_exec_bind(
+                d, NULL,
+                "DELETE FROM network_endpoints WHERE container_id = ?1 AND (?2 IS NULL OR network_id = ?2)",
+                "ss", id, network_id);
         if (db_commit(d, NULL) < 0)
                 db_rollback(d);
 }
@@ -232,4 +238,3 @@ char **net_peers(db *d, const char *id)
         }
         return l;
 }
-
