@@ -108,7 +108,11 @@ static void restore(saved_fds *s, bool show_capture)
 static int run_container(builder *b, const char *id, int *ret_status, berth_error **err)
 {
         start_io io = {.wait_attach = true};
-        const attach_opts ao = {.in_fd = -1, .out_fd = STDOUT_FILENO, .err_fd = STDERR_FILENO, .tty_fd = -1};
+        const attach_opts ao = {.in_fd = -1,
+                                .out_fd = STDOUT_FILENO,
+                                .err_fd = STDERR_FILENO,
+                                .tty_fd = -1,
+                                .interrupted = &build_interrupted};
         saved_fds s;
         int r = redirect(b, &s, err), status = -1;
 

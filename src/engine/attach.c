@@ -156,6 +156,8 @@ static int relay(attach_run *a, int *ret_status, berth_error **err)
                                       {.fd = a->in_open ? a->o->in_fd : -1, .events = POLLIN},
                                       {.fd = a->sfd, .events = POLLIN}};
                 if (poll(p, 3, -1) < 0) {
+                        if (errno == EINTR && a->o->interrupted && *a->o->interrupted)
+                                return berth_error_set(err, EINTR, "interrupted");
                         if (errno == EINTR)
                                 continue;
                         return berth_error_set(err, errno, "poll");

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -159,6 +160,8 @@ typedef struct attach_opts {
         bool sig_proxy;          /* SIGINT, SIGTERM, SIGHUP, SIGQUIT passed on to the container */
         const char *detach_keys; /* the bytes that detach (ctrl-p ctrl-q: "\x10\x11") */
         size_t n_detach_keys;
+        /* set: a signal handler of the caller's sets it; the wait ends (-EINTR) when it is non-zero */
+        const volatile sig_atomic_t *interrupted;
 } attach_opts;
 /* *ret_status: the container's exit status, -1 when detached. */
 int engine_attach(engine *e, const char *what, const attach_opts *o, int *ret_status, berth_error **err);

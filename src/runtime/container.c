@@ -450,6 +450,15 @@ int runtime_delete(const char *root, const char *id, bool force, berth_error **e
                 return -1;
         }
         lock = state_lock(st->dir, err);
+        /* another delete (containerd's cleanup of a dead shim runs one next to the shim's own)
+         * removed it while we waited: that is what we wanted */
+        if (access(st->dir, F_OK) < 0 && errno == ENOENT) {
+                if (err) {
+                        berth_error_free(*err);
+                        *err = NULL;
+                }
+                return 0;
+        }
         if (lock < 0)
                 return -1;
         s = state_status(st);
