@@ -320,7 +320,7 @@ void engine_net_inspect(engine *e, const ctr_record *c, json_t *o)
                                                 ? path
                                                 : ""));
         json_object_set_new(o, "NetworkSettings", ns);
-        json_object_set(config, "ExposedPorts", exposed ? exposed : json_object());
+        json_object_set_new(config, "ExposedPorts", exposed ? json_incref(exposed) : json_object());
 
         json_t *bindings = json_object();
         json_array_foreach (json_object_get(c->opts, "publish"), i, v) {
