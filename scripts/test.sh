@@ -93,11 +93,21 @@ run_unit() {
         tier "$name" $(unit_counts "$dir")
 }
 
+# berth's bridges (berthN), veths (vberth*) and nftables tables on the host, one per line
+net_pieces() {
+        {
+                ip -o link show 2>/dev/null | awk -F': ' '{ sub("@.*", "", $2); print $2 }' |
+                        grep -E '^(berth[0-9]+|vberth)' | sed 's/^/link /'
+                nft list tables 2>/dev/null | awk '$3 ~ /^berth[0-9]+$/ { print "nft table " $3 }'
+        } | sort
+}
+
 # run_bats NAME RUNTIME FILES...
 run_bats() {
         local name=$1 runtime=$2
         shift 2
-        local log=$LOGS/$name.tap
+        local log=$LOGS/$name.tap net_before
+        net_before=$(net_pieces)
         begin "$name"
         RUNTIME=$runtime timeout 1500 bats --tap "$@" > "$log" 2>&1
         # each failure with its diagnostics (the "#" lines after it)
@@ -113,6 +123,9 @@ run_bats() {
                 grep -F /berth-test. /proc/self/mountinfo | awk '{ print "mount " $5 }'
                 ls -d /tmp/berth-test.* 2>/dev/null
                 ip netns list 2>/dev/null | awk '/^berth-test-/ { print "netns " $1 }'
+                ls -d /tmp/berth-engine.* 2>/dev/null
+                # bridges, veths and nftables tables of berth that were not there before
+                comm -13 <(echo "$net_before") <(net_pieces)
         })
         if [ -n "$left" ]; then
                 echo "left behind by $name:" >&2
