@@ -194,7 +194,10 @@ static int find_network(db *d, const char *what, net_network **ret, berth_error 
 }
 
 /* The first bridge name berthN that neither a row nor a host link has. */
-static char *free_bridge_name(db *d, berth_error **err)
+/* Claim a bridge name: the first berthN no row of ours names that we can create on the host
+ * (NLM_F_EXCL: two roots, or two tests, never end up sharing one). The bridge exists from here on,
+ * as a network's does in Docker after `network create`; its address and table come at first use. */
+static char *claim_bridge(db *d, berth_error **err)
 {
         _cleanup_nl_ nl *h = NULL;
 
@@ -209,8 +212,15 @@ static char *free_bridge_name(db *d, berth_error **err)
                 int r = db_step_row(d, s, err);
                 if (r < 0)
                         return NULL;
-                if (r == 0 && nl_link_index(h, name) == -ENODEV)
-                        return TAKE_PTR(name);
+                if (r > 0 || nl_link_index(h, name) != -ENODEV)
+                        continue;
+                r = nl_bridge_add(h, name, err);
+                if (r == -EEXIST) { /* taken between the look and the make */
+                        berth_error_free(*err);
+                        *err = NULL;
+                        continue;
+                }
+                return r < 0 ? NULL : TAKE_PTR(name);
         }
         berth_error_say(err, ENOSPC, "no free bridge name");
         return NULL;
@@ -302,7 +312,7 @@ static int insert_network(db *d, const net_create_opts *o, net_network **ret, be
                 _cleanup_free_ char *a = ip_text(net);
                 subnet = xasprintf("%s/%d", a, len);
                 gateway = ip_text(gw ? gw : net + 1);
-                bridge = free_bridge_name(d, err);
+                bridge = claim_bridge(d, err);
                 if (!bridge)
                         r = -EINVAL;
         }
@@ -317,6 +327,11 @@ static int insert_network(db *d, const net_create_opts *o, net_network **ret, be
                 r = db_commit(d, err);
         if (r < 0) {
                 db_rollback(d);
+                if (bridge) {
+                        _cleanup_nl_ nl *h = NULL;
+                        if (nl_open(&h, NULL) >= 0)
+                                nl_link_del(h, bridge, NULL);
+                }
                 return r;
         }
         if (ret)
