@@ -23,6 +23,7 @@ typedef struct builder {
         char **ignore;
         char **global_args;
         char **consumed; /* --build-arg names some ARG declared */
+        char *network;   /* of RUN containers, checked before the first step */
         stage *stages;
         size_t n_stages;
         size_t step, steps;
@@ -57,9 +58,14 @@ int build_copy_step(builder *b, stage *st, const df_instruction *in, char **ret_
 int build_workdir_step(builder *b, stage *st, json_t *cfg, const df_instruction *in, char **ret_id,
                        berth_error **err);
 
-/* A container of image id (not started): its id. Removed with build_container_remove. */
+/* A container of image id (not started): its id. Removed with build_container_remove. With a
+ * command (RUN) it joins the build's network, else none. */
 int build_container_create(builder *b, const char *image_id, char **cmd, char **env, char **ret_id,
                            berth_error **err);
+
+/* --network: "default" (or none given) is the default bridge, as `docker build`; another value
+ * must name something `run --network` accepts. Sets b->network. */
+int build_network_check(builder *b, berth_error **err);
 void build_container_remove(builder *b, const char *id);
 /* Commit container id as a step of stage st. */
 int build_commit(builder *b, stage *st, const char *ctr, const char *created_by, char **ret_id,

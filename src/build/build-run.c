@@ -19,10 +19,30 @@ int build_container_create(builder *b, const char *image_id, char **cmd, char **
         run_opts o = {.cmd = cmd,
                       .env = env,
                       .entrypoint = no_entrypoint,
-                      .network = (char *)"host",
+                      .network = cmd ? b->network : (char *)"none",
                       .pull = (char *)"never"};
 
         return engine_create(b->e, image_id, &o, ret_id, err);
+}
+
+int build_network_check(builder *b, berth_error **err)
+{
+        const char *n = b->o->network;
+        int r = 0;
+
+        if (!n || streq(n, "default"))
+                n = NET_DEFAULT;
+        if (strneq(n, "container:", 10)) {
+                _cleanup_ctr_record_ ctr_record *c = NULL;
+                r = engine_lookup(b->e, n + 10, &c, err);
+        } else if (!streq(n, "host") && !streq(n, "none")) {
+                _cleanup_net_network_ net_network *net = NULL;
+                r = net_get(b->e->db, n, &net, err);
+        }
+        if (r < 0)
+                return berth_error_wrap(err, "--network %s", n);
+        b->network = xstrdup(n);
+        return 0;
 }
 
 void build_container_remove(builder *b, const char *id)

@@ -220,6 +220,9 @@ static int run_step(builder *b, stage *st, const df_instruction *in, berth_error
 
         if (streq(in->keyword, "COPY") || streq(in->keyword, "ADD"))
                 r = build_copy_inputs(b, st, in, &inputs, err);
+        /* as BuildKit's: a RUN on another network is another step (the default keeps old keys) */
+        if (streq(in->keyword, "RUN") && !streq(b->network, NET_DEFAULT))
+                inputs = xasprintf("network=%s", b->network);
         if (r < 0)
                 return r;
         key = cache_key(st, in, inputs);
@@ -532,6 +535,8 @@ static int build_all(builder *b, char **ret_id, berth_error **err)
         if (r >= 0)
                 r = db_migrate(b->e->db, "build", cache_schema, (int)ELEMENTSOF(cache_schema), err);
         if (r >= 0)
+                r = build_network_check(b, err);
+        if (r >= 0)
                 r = plan_stages(b, &last, &end, err);
         if (r >= 0)
                 r = build_steps(b, end, err);
@@ -574,6 +579,7 @@ int build_image(engine *e, const build_opts *o, char **ret_id, berth_error **err
         free(b.stages);
         strv_free(b.global_args);
         strv_free(b.consumed);
+        free(b.network);
         strv_free(b.ignore);
         dockerfile_free(b.df);
         if (b.ctxfd >= 0)

@@ -16,6 +16,7 @@ typedef struct build_opts {
         char *const *build_args; /* KEY=VALUE, or KEY for the caller's environment value */
         char *const *labels;     /* KEY=VALUE for the final image */
         const char *target;      /* the last stage to build, NULL: the last one */
+        const char *network; /* of RUN: "default" or NULL (the bridge), host, none, container:X, a name */
         bool no_cache, pull;
         bool quiet; /* a RUN's output is kept aside and shown only when it fails */
         /* One line of progress ("STEP 2/5: RUN ...", "--> Using cache ..."), without "\n"; NULL:
