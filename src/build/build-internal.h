@@ -44,6 +44,14 @@ int build_stage_ref(builder *b, const char *name, size_t current);
  * store, or pulled (always with --pull). ret: its id. */
 int build_resolve_image(builder *b, const char *name, char **ret, berth_error **err);
 
+/* An ONBUILD trigger: one instruction, not ONBUILD, FROM or MAINTAINER (Docker's rules). ret (may
+ * be NULL): it parsed. */
+int build_onbuild_parse(const char *trigger, dockerfile **ret, berth_error **err);
+static inline int build_onbuild_check(const char *trigger, berth_error **err)
+{
+        return build_onbuild_parse(trigger, NULL, err);
+}
+
 /* The config change of an instruction that makes no layer, applied to cfg. */
 int build_config_step(builder *b, stage *st, const df_instruction *in, json_t *cfg, berth_error **err);
 

@@ -326,6 +326,42 @@ static void add_default_path(json_t *cfg)
                 env, 0, json_string("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
 }
 
+/* As Docker: the base's ONBUILD triggers run right after FROM, in order, as if written there;
+ * the stage's images do not inherit them. */
+static int onbuild_steps(builder *b, stage *st, berth_error **err)
+{
+        json_t *list = json_object_get(st->config, "OnBuild"), *v;
+        _cleanup_strv_free_ char **triggers = NULL;
+        size_t i, n;
+        int r = 0;
+
+        json_array_foreach (list, i, v)
+                if (json_is_string(v))
+                        strv_push(&triggers, json_string_value(v));
+        n = strv_length(triggers);
+        if (n == 0)
+                return 0;
+        json_object_set_new(st->config, "OnBuild", json_null());
+        b->steps += n;
+        progress(b, "--> Executing %zu build trigger%s", n, n == 1 ? "" : "s");
+        STRV_FOREACH (t, triggers) {
+                _cleanup_dockerfile_ dockerfile *df = NULL;
+                r = build_onbuild_parse(*t, &df, err);
+                if (r < 0)
+                        return r;
+                const df_instruction *in = &df->ins[0];
+                progress(b, "STEP %zu/%zu: %s", ++b->step, b->steps, in->original);
+                if (streq(in->keyword, "ARG")) {
+                        _cleanup_strv_free_ char **env = build_stage_env(st);
+                        arg_step(b, &st->args, in, env);
+                } else
+                        r = run_step(b, st, in, err);
+                if (r < 0)
+                        return berth_error_wrap(err, "ONBUILD trigger %s", in->original);
+        }
+        return 0;
+}
+
 static int from_step(builder *b, size_t idx, const df_instruction *in, berth_error **err)
 {
         _cleanup_strv_free_ char **w = NULL;
@@ -357,7 +393,7 @@ static int from_step(builder *b, size_t idx, const df_instruction *in, berth_err
         if (!st->shell)
                 st->shell = strv_split("/bin/sh -c", " ");
         progress(b, "--> %.12s", digest_hex(id));
-        return 0;
+        return onbuild_steps(b, st, err);
 }
 
 /* ---- the whole build ---- */

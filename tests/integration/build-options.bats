@@ -52,3 +52,76 @@ EOF2
         wait_for sh -c "[ -z \"\$(ip -o link show master $bridge)\" ]" || fail "veths left on $bridge"
         [ -z "$(ls "$RUNROOT/netns" 2>/dev/null)" ] || fail "netns left: $(ls "$RUNROOT/netns")"
 }
+
+@test "build: ONBUILD triggers run when the image is a base, once" {
+        echo hello > "$CTX/f.txt"
+        cat > "$CTX/Dockerfile.base" <<'EOF2'
+FROM busybox
+ONBUILD COPY f.txt /f.txt
+ONBUILD RUN echo triggered > /t
+ONBUILD ENV X=1
+EOF2
+        run berth build -f "$CTX/Dockerfile.base" -t ob-base "$CTX"
+        [ "$status" -eq 0 ] || fail "$output"
+        [[ "$output" != *"Executing"* ]] || fail "$output"
+        [ "$(berth image inspect -f '{{json .Config.OnBuild}}' ob-base)" = '["COPY f.txt /f.txt","RUN echo triggered > /t","ENV X=1"]' ]
+        run berth run --rm ob-base cat /t
+        [ "$status" -ne 0 ]
+        dockerfile <<'EOF2'
+FROM ob-base
+RUN echo "X=$X $(cat /t /f.txt)" > /seen
+EOF2
+        run berth build -t ob-child "$CTX"
+        [ "$status" -eq 0 ] || fail "$output"
+        [[ "$output" == *"Executing 3 build triggers"*"STEP 2/5: COPY f.txt /f.txt"*"STEP 4/5: ENV X=1"*"STEP 5/5: RUN"* ]] || fail "$output"
+        [ "$(berth run --rm ob-child cat /seen)" = $'X=1 triggered\nhello' ]
+        [ "$(berth image inspect -f '{{json .Config.OnBuild}}' ob-child)" = null ]
+        # the child does not pass them on
+        printf 'FROM ob-child\nRUN true\n' | berth build -f - -t ob-grandchild "$CTX" > "$TESTDIR/out"
+        ! grep -q Executing "$TESTDIR/out" || fail "$(cat "$TESTDIR/out")"
+        # a second build of the child: every step, triggers too, from the cache
+        run berth build -t ob-child "$CTX"
+        [ "$(grep -c 'Using cache' <<<"$output")" -eq 4 ] || fail "$output"
+        # a trigger that fails stops the build, naming the FROM line and the trigger
+        printf 'FROM busybox\nONBUILD RUN exit 3\n' | berth build -f - -t ob-bad-base "$CTX" > /dev/null
+        printf '\nFROM ob-bad-base\nRUN true\n' | { run berth build -f - -t ob-bad "$CTX"
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"berth: build: Dockerfile:2: ONBUILD trigger RUN exit 3: "*"returned a non-zero code: 3" ]] || fail "$output"; }
+        assert_not_tagged ob-bad
+}
+
+@test "build: ONBUILD refuses ONBUILD, FROM and MAINTAINER triggers" {
+        for t in 'ONBUILD RUN true' 'FROM busybox' 'MAINTAINER me'; do
+                printf 'FROM busybox\nONBUILD %s\n' "$t" > "$CTX/Dockerfile"
+                run berth build -t ob-refused "$CTX"
+                [ "$status" -eq 125 ]
+                [ "${#lines[@]}" -eq 4 ] || fail "$output" # the steps, then one error line
+                [[ "${lines[3]}" == "berth: build: Dockerfile:2: "*"ONBUILD"* ]] || fail "$output"
+        done
+        assert_not_tagged ob-refused
+}
+
+@test "build: COPY --chmod and ADD --chmod set the mode of what they copy" {
+        mkdir -p "$CTX/d/sub"
+        echo a > "$CTX/d/a"
+        echo b > "$CTX/d/sub/b"
+        echo c > "$CTX/c"
+        chmod 644 "$CTX/d/a" "$CTX/c"
+        dockerfile <<'EOF2'
+FROM busybox
+ARG MODE=0751
+COPY --chmod=$MODE d /d
+COPY --chmod=0600 c /c
+ADD --chmod=440 c /added
+COPY c /plain
+RUN stat -c '%n %a' /d/a /d/sub /d/sub/b /c /added /plain > /modes
+EOF2
+        run berth build -t chmod "$CTX"
+        [ "$status" -eq 0 ] || fail "$output"
+        [ "$(berth run --rm chmod cat /modes | tr '\n' ' ')" = "/d/a 751 /d/sub 751 /d/sub/b 751 /c 600 /added 440 /plain 644 " ]
+        printf 'FROM busybox\nCOPY --chmod=u+x c /c\n' > "$CTX/Dockerfile"
+        run berth build -t chmod-bad "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"berth: build: Dockerfile:2: COPY --chmod=u+x: expected an octal mode such as 0755" ]] || fail "$output"
+        assert_not_tagged chmod-bad
+}
