@@ -64,6 +64,11 @@ static int open_from(copy_job *j, const char *from, berth_error **err)
 
         if (ref == -2)
                 return berth_error_set(err, 0, "circular dependency detected on stage: %s", from);
+        if (ref >= 0 && !b->stages[ref].image_id) /* e.g. named by an ONBUILD trigger only */
+                return berth_error_set(err, 0,
+                                       "--from=%s: the target does not depend on that stage, "
+                                       "which was skipped",
+                                       from);
         if (ref >= 0) {
                 j->from_image = xstrdup(b->stages[ref].image_id);
                 return 0;

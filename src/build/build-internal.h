@@ -13,6 +13,7 @@ typedef struct stage {
         char **args;    /* ARG values in scope, KEY=VALUE */
         char **shell;
         bool cmd_set; /* CMD given in this stage (ENTRYPOINT keeps it) */
+        bool needed;  /* the target is this stage or depends on it: built, else skipped */
 } stage;
 
 typedef struct builder {

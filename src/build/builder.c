@@ -436,25 +436,68 @@ static int plan_stages(builder *b, size_t *ret_last, size_t *ret_end, berth_erro
         return 0;
 }
 
+/* The stage a FROM (or COPY --from) names, when it is an earlier one of this Dockerfile. */
+static int plan_ref(builder *b, const char *name, size_t current)
+{
+        return name ? build_stage_ref(b, name, current) : -1;
+}
+
+/* As BuildKit: only the target and the stages it depends on (FROM and COPY --from, followed
+ * back) are built; a stage nothing needs is skipped. The global ARGs are set here, since
+ * FROM lines may use them. */
+static void plan_needed(builder *b, size_t last, size_t end)
+{
+        size_t idx = 0;
+        bool started = false;
+        int *deps = xcalloc(b->n_stages * b->n_stages, sizeof(int)); /* deps[i*n+j]: i needs j */
+
+        for (size_t i = 0; i < end; i++) {
+                const df_instruction *in = &b->df->ins[i];
+                int ref = -1;
+                if (!started && streq(in->keyword, "ARG")) {
+                        arg_step(b, &b->global_args, in, b->global_args);
+                        continue;
+                }
+                if (streq(in->keyword, "FROM")) {
+                        _cleanup_strv_free_ char **w = NULL;
+                        idx = started ? idx + 1 : 0;
+                        started = true;
+                        if (df_words(in->args, b->df->escape, b->global_args, true, &w, NULL) >= 0 && w)
+                                ref = plan_ref(b, w[0], idx);
+                } else if (streq(in->keyword, "COPY") || streq(in->keyword, "ADD"))
+                        ref = plan_ref(b, df_flag(in, "from"), idx);
+                if (ref >= 0)
+                        deps[idx * b->n_stages + (size_t)ref] = 1;
+        }
+        b->stages[last].needed = true;
+        /* a stage only depends on earlier ones: one pass from the target down */
+        for (size_t i = last + 1; i-- > 0;)
+                for (size_t j = 0; b->stages[i].needed && j < i; j++)
+                        if (deps[i * b->n_stages + j])
+                                b->stages[j].needed = true;
+        free(deps);
+}
+
 static int build_steps(builder *b, size_t end, berth_error **err)
 {
         size_t idx = 0;
         bool started = false;
         int r = 0;
 
-        /* the steps: every instruction from the first FROM on */
+        /* the steps: every instruction from the first FROM on, in the stages that are built */
         for (size_t i = 0; i < end; i++) {
+                if (streq(b->df->ins[i].keyword, "FROM"))
+                        idx = started ? idx + 1 : 0;
                 started |= streq(b->df->ins[i].keyword, "FROM");
-                b->steps += started;
+                b->steps += started && b->stages[idx].needed;
         }
         started = false;
+        idx = 0;
         for (size_t i = 0; r >= 0 && i < end; i++) {
                 const df_instruction *in = &b->df->ins[i];
                 stage *st;
-                if (!started && streq(in->keyword, "ARG")) {
-                        arg_step(b, &b->global_args, in, b->global_args);
-                        continue;
-                }
+                if (!started && streq(in->keyword, "ARG"))
+                        continue; /* the global ARGs: plan_needed set them */
                 if (build_interrupted) {
                         r = berth_error_set(err, 0, "interrupted by signal %d", (int)build_interrupted);
                         break;
@@ -463,6 +506,8 @@ static int build_steps(builder *b, size_t end, berth_error **err)
                         idx = started ? idx + 1 : 0;
                 started = true;
                 st = &b->stages[idx];
+                if (!st->needed)
+                        continue;
                 progress(b, "STEP %zu/%zu: %s", ++b->step, b->steps, in->original);
                 if (streq(in->keyword, "FROM"))
                         r = from_step(b, idx, in, err);
@@ -574,8 +619,10 @@ static int build_all(builder *b, char **ret_id, berth_error **err)
                 r = build_network_check(b, err);
         if (r >= 0)
                 r = plan_stages(b, &last, &end, err);
-        if (r >= 0)
+        if (r >= 0) {
+                plan_needed(b, last, end);
                 r = build_steps(b, end, err);
+        }
         if (r >= 0)
                 r = apply_labels(b, &b->stages[last], err);
         if (r >= 0)

@@ -125,3 +125,33 @@ EOF2
         [[ "$output" == *"berth: build: Dockerfile:2: COPY --chmod=u+x: expected an octal mode such as 0755" ]] || fail "$output"
         assert_not_tagged chmod-bad
 }
+
+@test "build: stages the target does not depend on are skipped" {
+        dockerfile <<'EOF2'
+ARG BASE=busybox
+FROM ${BASE} AS unused
+RUN echo built-unused; exit 7
+FROM ${BASE} AS base
+RUN echo base > /base
+FROM busybox AS dep
+RUN echo dep > /dep
+FROM base AS final
+COPY --from=dep /dep /dep
+COPY --from=2 /dep /dep2
+RUN cat /base /dep /dep2 > /all
+FROM busybox AS after
+RUN exit 8
+EOF2
+        run berth build --target final -t skip-final "$CTX"
+        [ "$status" -eq 0 ] || fail "$output"
+        [[ "$output" != *"built-unused"* && "$output" != *"exit 8"* ]] || fail "$output"
+        [ "$(grep -c "^STEP " <<<"$output")" -eq 8 ] || fail "$output"
+        [[ "$output" == *"STEP 8/8: RUN cat"* ]] || fail "$output"
+        [ "$(berth run --rm skip-final cat /all | tr '\n' ' ')" = "base dep dep " ]
+        # the last stage needs none of the others: only it is built (and fails)
+        run berth build -t skip-after "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"STEP 1/2: FROM busybox"*"STEP 2/2: RUN exit 8"* ]] || fail "$output"
+        [[ "$output" != *"built-unused"* ]] || fail "$output"
+        assert_not_tagged skip-after
+}
