@@ -34,6 +34,9 @@ typedef struct builder {
 #include <signal.h>
 extern volatile sig_atomic_t build_interrupted;
 
+/* Create (or update) the build cache's tables in the engine's database. */
+int build_cache_migrate(db *d, berth_error **err);
+
 /* The variables a step's arguments see: ARG values, then ENV (which wins). */
 char **build_stage_env(const stage *st);
 

@@ -27,6 +27,11 @@ static const char *const cache_schema[] = {
         "CREATE TABLE build_results (image_id TEXT PRIMARY KEY);",
 };
 
+int build_cache_migrate(db *d, berth_error **err)
+{
+        return db_migrate(d, "build", cache_schema, (int)ELEMENTSOF(cache_schema), err);
+}
+
 volatile sig_atomic_t build_interrupted;
 
 static void on_signal(int sig)
@@ -614,7 +619,7 @@ static int build_all(builder *b, char **ret_id, berth_error **err)
         if (r >= 0)
                 r = build_ignore_load(b->ctxfd, &b->ignore, err);
         if (r >= 0)
-                r = db_migrate(b->e->db, "build", cache_schema, (int)ELEMENTSOF(cache_schema), err);
+                r = build_cache_migrate(b->e->db, err);
         if (r >= 0)
                 r = build_network_check(b, err);
         if (r >= 0)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "basic/error.h"
 #include "engine/engine.h"
@@ -28,6 +29,11 @@ typedef struct build_opts {
 /* Build; ret_id: the final image's id. Nothing is tagged unless every step succeeded; no
  * container or mount of the build is left. */
 int build_image(engine *e, const build_opts *o, char **ret_id, berth_error **err);
+
+/* `builder prune`: drop every build cache entry and remove the intermediate images that only the
+ * cache kept (no name, no container, not a build's result); ret_deleted: their ids,
+ * ret_reclaimed: the bytes freed. */
+int build_cache_prune(engine *e, char ***ret_deleted, uint64_t *ret_reclaimed, berth_error **err);
 
 /* The images the build cache holds (its intermediate images); none before any build. `images`
  * hides those without a name, as Docker hides intermediate images, unless -a. */

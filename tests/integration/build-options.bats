@@ -155,3 +155,54 @@ EOF2
         [[ "$output" != *"built-unused"* ]] || fail "$output"
         assert_not_tagged skip-after
 }
+
+@test "builder prune drops the build cache and the images only it kept" {
+        echo one > "$CTX/f"
+        dockerfile <<'EOF2'
+FROM busybox
+COPY f /f
+RUN echo two >> /f
+ENV X=1
+EOF2
+        run berth build -t pruned "$CTX"
+        [ "$status" -eq 0 ] || fail "$output"
+        # an untagged build result stays: it is no cache entry but what a build made
+        printf 'FROM busybox\nRUN echo untagged > /u\n' | berth build -q -f - "$CTX" > "$TESTDIR/untagged"
+        untagged=$(cat "$TESTDIR/untagged")
+        # an intermediate image a container uses stays too
+        mid=$(berth images -a -q --no-trunc | grep -v -e "$(berth image inspect -f '{{.Id}}' pruned)" \
+                -e "$(berth image inspect -f '{{.Id}}' busybox)" -e "$untagged" | head -n 1)
+        [ -n "$mid" ]
+        berth create --name berth-uses-mid "$mid" > /dev/null
+        before=$(berth images -a -q | wc -l)
+        run berth builder prune -f
+        [ "$status" -eq 0 ] || fail "$output"
+        [ "${lines[0]}" = "Deleted build cache objects:" ]
+        [[ "${lines[-1]}" == "Total reclaimed space: "* ]] || fail "$output"
+        n=$(grep -c '^sha256:' <<<"$output")
+        # the COPY and RUN steps' images are cache only (ENV's is the tagged result); the one
+        # a container uses stays
+        [ "$n" -eq 1 ] || fail "$output"
+        [[ "$output" != *"$mid"* ]] || fail "$output"
+        [ "$(berth images -a -q | wc -l)" -eq $((before - n)) ]
+        berth image inspect "$mid" > /dev/null
+        berth image inspect "$untagged" > /dev/null
+        [ "$(berth run --rm pruned cat /f | tr '\n' ' ')" = "one two " ]
+        # the cache is empty: the same build runs every step again
+        run berth build -t pruned "$CTX"
+        [ "$status" -eq 0 ] || fail "$output"
+        [[ "$output" != *"Using cache"* ]] || fail "$output"
+        # and once more is all hits
+        run berth build -t pruned "$CTX"
+        [ "$(grep -c 'Using cache' <<<"$output")" -eq 3 ] || fail "$output"
+        berth rm berth-uses-mid > /dev/null
+        run berth builder prune --filter until=1h
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+        # the second build's COPY and RUN images
+        run berth builder prune -f
+        [ "$status" -eq 0 ]
+        [ "$(grep -c '^sha256:' <<<"$output")" -eq 2 ] || fail "$output"
+        berth image inspect pruned > /dev/null
+        assert_nothing_left
+}

@@ -90,6 +90,7 @@ int verb_diff(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_export(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_commit(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_build(berth_ctx *ctx, int argc, char **argv, berth_error **err);
+int verb_builder(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 
 /* Container verbs. */
 int verb_run(berth_ctx *ctx, int argc, char **argv, berth_error **err);
