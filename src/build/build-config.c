@@ -127,8 +127,10 @@ static int parse_duration(const char *s, int64_t *ret)
 
 static int healthcheck(builder *b, stage *st, const df_instruction *in, json_t *cfg, berth_error **err)
 {
-        static const char *const durations[][2] = {
-                {"interval", "Interval"}, {"timeout", "Timeout"}, {"start-period", "StartPeriod"}};
+        static const char *const durations[][2] = {{"interval", "Interval"},
+                                                   {"timeout", "Timeout"},
+                                                   {"start-period", "StartPeriod"},
+                                                   {"start-interval", "StartInterval"}};
         const char *rest = in->args;
         json_t *hc;
 

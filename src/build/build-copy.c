@@ -82,7 +82,7 @@ static int open_from(copy_job *j, const char *from, berth_error **err)
 static int mount_from(copy_job *j, berth_error **err)
 {
         _cleanup_free_ char *merged = NULL;
-        int r = build_container_create(j->b, j->from_image, NULL, NULL, &j->from_ctr, err);
+        int r = build_container_create(j->b, j->from_image, NULL, NULL, NULL, &j->from_ctr, err);
 
         if (r >= 0)
                 r = engine_mount_rootfs_of(j->b->e, j->from_ctr, &merged, err);
@@ -633,7 +633,7 @@ int build_copy_step(builder *b, stage *st, const df_instruction *in, char **ret_
         int r = parse_job(&j, err);
 
         if (r >= 0)
-                r = build_container_create(b, st->image_id, NULL, NULL, &ctr, err);
+                r = build_container_create(b, st->image_id, NULL, NULL, NULL, &ctr, err);
         if (r >= 0) {
                 r = copy_into(&j, ctr, err);
                 if (r >= 0)
@@ -653,7 +653,7 @@ int build_workdir_step(builder *b, stage *st, json_t *cfg, const df_instruction 
         _cleanup_close_ int rootfd = -EBADF, d = -EBADF;
         image_derive_options o = {.parent = st->image_id, .config = cfg, .created_by = in->original};
         bool exists;
-        int r = build_container_create(b, st->image_id, NULL, NULL, &ctr, err);
+        int r = build_container_create(b, st->image_id, NULL, NULL, NULL, &ctr, err);
 
         if (r < 0)
                 return r;

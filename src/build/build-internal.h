@@ -70,10 +70,17 @@ int build_copy_step(builder *b, stage *st, const df_instruction *in, char **ret_
 int build_workdir_step(builder *b, stage *st, json_t *cfg, const df_instruction *in, char **ret_id,
                        berth_error **err);
 
-/* A container of image id (not started): its id. Removed with build_container_remove. With a
- * command (RUN) it joins the build's network, else none. */
-int build_container_create(builder *b, const char *image_id, char **cmd, char **env, char **ret_id,
-                           berth_error **err);
+/* A container of image id (not started) on network (NULL: none): its id. Removed with
+ * build_container_remove. */
+int build_container_create(builder *b, const char *image_id, char **cmd, char **env, const char *network,
+                           char **ret_id, berth_error **err);
+
+/* Every instruction's flags are ones Docker knows for it, and berth does (build-flags.c):
+ * "Dockerfile:3: COPY: unknown flag: --form". */
+int build_check_flags(const dockerfile *df, berth_error **err);
+/* The network of a RUN: its --network (default, none, host; BuildKit's set), else the build's
+ * (b NULL: the value is only checked). */
+int build_run_network(builder *b, const df_instruction *in, const char **ret, berth_error **err);
 
 /* --network: "default" (or none given) is the default bridge, as `docker build`; another value
  * must name something `run --network` accepts. Sets b->network. */

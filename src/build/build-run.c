@@ -12,14 +12,14 @@
 #include "build-internal.h"
 #include "engine/commit.h"
 
-int build_container_create(builder *b, const char *image_id, char **cmd, char **env, char **ret_id,
-                           berth_error **err)
+int build_container_create(builder *b, const char *image_id, char **cmd, char **env, const char *network,
+                           char **ret_id, berth_error **err)
 {
         char *no_entrypoint[] = {(char *)"", NULL};
         run_opts o = {.cmd = cmd,
                       .env = env,
                       .entrypoint = no_entrypoint,
-                      .network = cmd ? b->network : (char *)"none",
+                      .network = (char *)(network ? network : "none"),
                       .pull = (char *)"never"};
 
         return engine_create(b->e, image_id, &o, ret_id, err);
@@ -178,7 +178,10 @@ int build_run_step(builder *b, stage *st, const df_instruction *in, char **ret_i
                 argv = strv_copy(st->shell);
                 strv_push(&argv, in->args);
         }
-        r = build_container_create(b, st->image_id, argv, env, &ctr, err);
+        const char *network = NULL;
+        r = build_run_network(b, in, &network, err);
+        if (r >= 0)
+                r = build_container_create(b, st->image_id, argv, env, network, &ctr, err);
         if (r < 0)
                 return r;
         r = run_container(b, ctr, &status, err);

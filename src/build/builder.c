@@ -226,8 +226,14 @@ static int run_step(builder *b, stage *st, const df_instruction *in, berth_error
         if (streq(in->keyword, "COPY") || streq(in->keyword, "ADD"))
                 r = build_copy_inputs(b, st, in, &inputs, err);
         /* as BuildKit's: a RUN on another network is another step (the default keeps old keys) */
-        if (streq(in->keyword, "RUN") && !streq(b->network, NET_DEFAULT))
-                inputs = xasprintf("network=%s", b->network);
+        if (streq(in->keyword, "RUN")) {
+                const char *net = NULL;
+                r = build_run_network(b, in, &net, err);
+                if (r < 0)
+                        return r;
+                if (!streq(net, NET_DEFAULT))
+                        inputs = xasprintf("network=%s", net);
+        }
         if (r < 0)
                 return r;
         key = cache_key(st, in, inputs);
@@ -620,6 +626,8 @@ static int build_all(builder *b, char **ret_id, berth_error **err)
                 r = build_ignore_load(b->ctxfd, &b->ignore, err);
         if (r >= 0)
                 r = build_cache_migrate(b->e->db, err);
+        if (r >= 0)
+                r = build_check_flags(b->df, err);
         if (r >= 0)
                 r = build_network_check(b, err);
         if (r >= 0)

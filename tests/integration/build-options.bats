@@ -206,3 +206,30 @@ EOF2
         berth image inspect pruned > /dev/null
         assert_nothing_left
 }
+
+@test "build: instruction flags: RUN --network, accepted hints, unknown and unsupported ones" {
+        echo x > "$CTX/f"
+        dockerfile <<'EOF2'
+FROM --platform=linux/amd64 busybox
+RUN --network=none ls /sys/class/net | tr '\n' ' ' > /none
+RUN ls /sys/class/net | tr '\n' ' ' > /default
+COPY --link f /f
+HEALTHCHECK --start-interval=2s --interval=30s CMD true
+EOF2
+        run berth build -t flags "$CTX"
+        [ "$status" -eq 0 ] || fail "$output"
+        [ "$(berth run --rm flags cat /none)" = "lo " ]
+        [ "$(berth run --rm flags cat /default)" = "eth0 lo " ]
+        [ "$(berth image inspect -f '{{json .Config.Healthcheck}}' flags)" = '{"Test":["CMD-SHELL","true"],"Interval":30000000000,"StartInterval":2000000000}' ]
+        for bad in 'COPY --form=x f /f|Dockerfile:2: COPY: unknown flag: --form' \
+                'RUN --mount=type=cache,target=/c true|Dockerfile:2: RUN --mount is not supported' \
+                'RUN --network=bridge true|Dockerfile:2: RUN --network=bridge: expected default, none or host' \
+                'ADD --from=x f /f|Dockerfile:2: ADD: unknown flag: --from'; do
+                printf 'FROM busybox\n%s\nRUN touch /berth-ran\n' "${bad%%|*}" > "$CTX/Dockerfile"
+                run berth build -t flags-bad "$CTX"
+                [ "$status" -eq 125 ]
+                # checked before anything runs: one line, no step
+                [ "$output" = "berth: build: ${bad#*|}" ] || fail "$output"
+        done
+        assert_not_tagged flags-bad
+}
