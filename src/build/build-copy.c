@@ -56,11 +56,17 @@ static void job_clear(copy_job *j)
 
 /* ---- sources ---- */
 
-static int open_from(copy_job *j, const char *from, berth_error **err)
+/* --from=NAME: ARG values in scope substituted (as BuildKit), then a stage or an image. */
+static int open_from(copy_job *j, const char *raw, berth_error **err)
 {
         builder *b = j->b;
         size_t current = (size_t)(j->st - b->stages);
-        int ref = build_stage_ref(b, from, current);
+        _cleanup_free_ char *from = NULL;
+        int ref;
+
+        if (df_expand(raw, b->df->escape, j->st->args, &from, err) < 0)
+                return berth_error_wrap(err, "--from=%s", raw);
+        ref = build_stage_ref(b, from, current);
 
         if (ref == -2)
                 return berth_error_set(err, 0, "circular dependency detected on stage: %s", from);

@@ -461,6 +461,7 @@ static void plan_needed(builder *b, size_t last, size_t end)
         size_t idx = 0;
         bool started = false;
         int *deps = xcalloc(b->n_stages * b->n_stages, sizeof(int)); /* deps[i*n+j]: i needs j */
+        _cleanup_strv_free_ char **args = NULL;                      /* the stage's ARG values, for --from */
 
         for (size_t i = 0; i < end; i++) {
                 const df_instruction *in = &b->df->ins[i];
@@ -473,10 +474,17 @@ static void plan_needed(builder *b, size_t last, size_t end)
                         _cleanup_strv_free_ char **w = NULL;
                         idx = started ? idx + 1 : 0;
                         started = true;
+                        strv_free(args);
+                        args = NULL;
                         if (df_words(in->args, b->df->escape, b->global_args, true, &w, NULL) >= 0 && w)
                                 ref = plan_ref(b, w[0], idx);
-                } else if (streq(in->keyword, "COPY") || streq(in->keyword, "ADD"))
-                        ref = plan_ref(b, df_flag(in, "from"), idx);
+                } else if (streq(in->keyword, "ARG"))
+                        arg_step(b, &args, in, args);
+                else if ((streq(in->keyword, "COPY") || streq(in->keyword, "ADD")) && df_flag(in, "from")) {
+                        _cleanup_free_ char *from = NULL;
+                        if (df_expand(df_flag(in, "from"), b->df->escape, args, &from, NULL) >= 0)
+                                ref = plan_ref(b, from, idx);
+                }
                 if (ref >= 0)
                         deps[idx * b->n_stages + (size_t)ref] = 1;
         }

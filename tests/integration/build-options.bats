@@ -233,3 +233,32 @@ EOF2
         done
         assert_not_tagged flags-bad
 }
+
+@test "build: COPY --from takes ARG values, in the build and in the stage planning" {
+        dockerfile <<'EOF2'
+ARG PICK=two
+FROM busybox AS one
+RUN echo one > /x
+FROM busybox AS two
+RUN echo two > /x
+FROM busybox AS broken
+RUN exit 9
+FROM busybox
+ARG PICK
+ARG SECOND=one
+COPY --from=${PICK} /x /picked
+COPY --from=$SECOND /x /second
+EOF2
+        run berth build -t from-arg "$CTX"
+        [ "$status" -eq 0 ] || fail "$output"
+        [[ "$output" != *"exit 9"* ]] || fail "$output"
+        [ "$(berth run --rm from-arg cat /picked /second | tr '\n' ' ')" = "two one " ]
+        run berth build --build-arg PICK=one --build-arg SECOND=two -t from-arg2 "$CTX"
+        [ "$status" -eq 0 ] || fail "$output"
+        [ "$(berth run --rm from-arg2 cat /picked /second | tr '\n' ' ')" = "one two " ]
+        # an ARG naming the broken stage makes it needed: it is built, and fails
+        run berth build --build-arg SECOND=broken -t from-arg3 "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"RUN exit 9"* ]] || fail "$output"
+        assert_not_tagged from-arg3
+}
