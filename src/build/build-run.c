@@ -32,10 +32,12 @@ int build_network_check(builder *b, berth_error **err)
 
         if (!n || streq(n, "default"))
                 n = NET_DEFAULT;
+        /* the default network needs no check: it is made at its first use, the first RUN's start
+         * (made here, its bridge name would be taken long before the bridge is) */
         if (strneq(n, "container:", 10)) {
                 _cleanup_ctr_record_ ctr_record *c = NULL;
                 r = engine_lookup(b->e, n + 10, &c, err);
-        } else if (!streq(n, "host") && !streq(n, "none")) {
+        } else if (!streq(n, "host") && !streq(n, "none") && !streq(n, NET_DEFAULT)) {
                 _cleanup_net_network_ net_network *net = NULL;
                 r = net_get(b->e->db, n, &net, err);
         }
