@@ -1,6 +1,7 @@
 #!/bin/bash
 # berth build against podman build (Debian's podman, i.e. buildah; private root, runc, cgroupfs,
-# host network for RUN as berth uses): the same Dockerfile (a few RUN and COPY steps on the
+# host network for RUN in both, so that the builders are compared and not the network setup;
+# berth's default bridge is measured as a third command): the same Dockerfile (a few RUN and COPY steps on the
 # busybox image), cold (--no-cache) and fully cached, hyperfine medians and ratios in one run.
 #
 #   bench/build.sh [--runs N]
@@ -51,8 +52,8 @@ B=("$BERTH_BIN" --root "$work/berth" --runroot "$work/berth-run")
 tar=$work/busybox.tar
 "$here/tests/fixtures/image-busybox.sh" --tar "$tar"
 "${B[@]}" import --change 'CMD ["sh"]' "$tar" busybox >/dev/null
-cold=(-n berth "${B[*]} build -q --no-cache -t bench $ctx")
-cached=(-n berth "${B[*]} build -q -t bench $ctx")
+cold=(-n berth "${B[*]} build -q --network host --no-cache -t bench $ctx")
+cached=(-n berth "${B[*]} build -q --network host -t bench $ctx")
 
 if command -v podman >/dev/null; then
         mkdir -p "$work/ptmp"
@@ -64,6 +65,8 @@ if command -v podman >/dev/null; then
         cold+=(-n podman "$pb --no-cache -t bench $ctx")
         cached+=(-n podman "$pb -t bench $ctx")
 fi
+
+cold+=(-n berth-bridge "${B[*]} build -q --no-cache -t bench $ctx")
 
 report() { # title json
         echo "$1 (median ms, ratio to berth):"

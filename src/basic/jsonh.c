@@ -245,7 +245,8 @@ json_t *jsonh_from_strv(char *const *l)
 
 char *jsonh_dump(const json_t *j, bool pretty)
 {
-        char *s = json_dumps(j, pretty ? JSON_INDENT(2) : JSON_COMPACT);
+        /* JSON_ENCODE_ANY: a scalar too ({{json .Config.OnBuild}} of a null) */
+        char *s = json_dumps(j, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_ENCODE_ANY);
         if (!s)
                 abort();
         return s;

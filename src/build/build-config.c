@@ -9,6 +9,26 @@
 #include "basic/jsonh.h"
 #include "build-internal.h"
 
+int build_onbuild_parse(const char *trigger, dockerfile **ret, berth_error **err)
+{
+        _cleanup_dockerfile_ dockerfile *df = NULL;
+        int r = dockerfile_parse(trigger, strlen(trigger), &df, err);
+        const char *k;
+
+        if (r < 0)
+                return berth_error_wrap(err, "ONBUILD %s", trigger);
+        if (df->n != 1)
+                return berth_error_set(err, 0, "ONBUILD requires one instruction as its argument");
+        k = df->ins[0].keyword;
+        if (streq(k, "ONBUILD"))
+                return berth_error_set(err, 0, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+        if (streq(k, "FROM") || streq(k, "MAINTAINER"))
+                return berth_error_set(err, 0, "%s isn't allowed as an ONBUILD trigger", k);
+        if (ret)
+                *ret = TAKE_PTR(df);
+        return 0;
+}
+
 static int expand(builder *b, stage *st, const char *s, char **ret, berth_error **err)
 {
         _cleanup_strv_free_ char **env = build_stage_env(st);
@@ -107,8 +127,10 @@ static int parse_duration(const char *s, int64_t *ret)
 
 static int healthcheck(builder *b, stage *st, const df_instruction *in, json_t *cfg, berth_error **err)
 {
-        static const char *const durations[][2] = {
-                {"interval", "Interval"}, {"timeout", "Timeout"}, {"start-period", "StartPeriod"}};
+        static const char *const durations[][2] = {{"interval", "Interval"},
+                                                   {"timeout", "Timeout"},
+                                                   {"start-period", "StartPeriod"},
+                                                   {"start-interval", "StartInterval"}};
         const char *rest = in->args;
         json_t *hc;
 
@@ -259,6 +281,9 @@ int build_config_step(builder *b, stage *st, const df_instruction *in, json_t *c
         if (streq(k, "HEALTHCHECK"))
                 return healthcheck(b, st, in, cfg, err);
         if (streq(k, "ONBUILD")) {
+                int r = build_onbuild_check(in->args, err);
+                if (r < 0)
+                        return r;
                 json_t *l = json_object_get(cfg, "OnBuild");
                 if (!json_is_array(l)) {
                         l = json_array();

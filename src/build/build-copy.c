@@ -36,6 +36,7 @@ typedef struct copy_job {
         uid_t uid;
         gid_t gid;
         char *chown;
+        int chmod; /* --chmod, -1: the source's mode */
 } copy_job;
 
 static void job_clear(copy_job *j)
@@ -55,14 +56,25 @@ static void job_clear(copy_job *j)
 
 /* ---- sources ---- */
 
-static int open_from(copy_job *j, const char *from, berth_error **err)
+/* --from=NAME: ARG values in scope substituted (as BuildKit), then a stage or an image. */
+static int open_from(copy_job *j, const char *raw, berth_error **err)
 {
         builder *b = j->b;
         size_t current = (size_t)(j->st - b->stages);
-        int ref = build_stage_ref(b, from, current);
+        _cleanup_free_ char *from = NULL;
+        int ref;
+
+        if (df_expand(raw, b->df->escape, j->st->args, &from, err) < 0)
+                return berth_error_wrap(err, "--from=%s", raw);
+        ref = build_stage_ref(b, from, current);
 
         if (ref == -2)
                 return berth_error_set(err, 0, "circular dependency detected on stage: %s", from);
+        if (ref >= 0 && !b->stages[ref].image_id) /* e.g. named by an ONBUILD trigger only */
+                return berth_error_set(err, 0,
+                                       "--from=%s: the target does not depend on that stage, "
+                                       "which was skipped",
+                                       from);
         if (ref >= 0) {
                 j->from_image = xstrdup(b->stages[ref].image_id);
                 return 0;
@@ -76,7 +88,7 @@ static int open_from(copy_job *j, const char *from, berth_error **err)
 static int mount_from(copy_job *j, berth_error **err)
 {
         _cleanup_free_ char *merged = NULL;
-        int r = build_container_create(j->b, j->from_image, NULL, NULL, &j->from_ctr, err);
+        int r = build_container_create(j->b, j->from_image, NULL, NULL, NULL, &j->from_ctr, err);
 
         if (r >= 0)
                 r = engine_mount_rootfs_of(j->b->e, j->from_ctr, &merged, err);
@@ -155,6 +167,22 @@ static int find_sources(copy_job *j, char *const *patterns, berth_error **err)
         return 0;
 }
 
+/* --chmod=0755: octal, as the Dockerfile reference documents it (BuildKit's symbolic forms are
+ * refused rather than guessed). */
+static int parse_chmod(copy_job *j, const char *value, berth_error **err)
+{
+        char *end;
+        long m;
+
+        errno = 0;
+        m = strtol(value, &end, 8);
+        if (!*value || *end || errno || m < 0 || m > 07777)
+                return berth_error_set(err, 0, "%s --chmod=%s: expected an octal mode such as 0755",
+                                       j->in->keyword, value);
+        j->chmod = (int)m;
+        return 0;
+}
+
 static int parse_job(copy_job *j, berth_error **err)
 {
         _cleanup_strv_free_ char **w = NULL, **env = build_stage_env(j->st);
@@ -179,6 +207,14 @@ static int parse_job(copy_job *j, berth_error **err)
                 return berth_error_set(err, 0, "%s requires at least two arguments", j->in->keyword);
         if (chown) {
                 r = df_expand(chown, j->b->df->escape, env, &j->chown, err);
+                if (r < 0)
+                        return r;
+        }
+        if (df_flag(j->in, "chmod")) {
+                _cleanup_free_ char *mode = NULL;
+                r = df_expand(df_flag(j->in, "chmod"), j->b->df->escape, env, &mode, err);
+                if (r >= 0)
+                        r = parse_chmod(j, mode, err);
                 if (r < 0)
                         return r;
         }
@@ -281,7 +317,7 @@ static int hash_tree(copy_job *j, digester *g, int dirfd, const char *name, cons
 
 int build_copy_inputs(builder *b, stage *st, const df_instruction *in, char **ret_inputs, berth_error **err)
 {
-        copy_job j = {.b = b, .st = st, .in = in, .srcfd = -EBADF};
+        copy_job j = {.b = b, .st = st, .in = in, .srcfd = -EBADF, .chmod = -1};
         _cleanup_digester_ digester *g = digester_new();
         char out[DIGEST_SHA256_LEN + 1];
         int r;
@@ -368,12 +404,17 @@ static int resolve_chown(copy_job *j, int rootfd, berth_error **err)
 
 /* ---- copying ---- */
 
-static int set_meta_path(int fd, const struct stat *st, uid_t uid, gid_t gid)
+static mode_t mode_of(const copy_job *j, const struct stat *st)
+{
+        return j->chmod >= 0 ? (mode_t)j->chmod : st->st_mode & 07777;
+}
+
+static int set_meta_path(const copy_job *j, int fd, const struct stat *st)
 {
         _cleanup_free_ char *p = xasprintf("/proc/self/fd/%d", fd);
         struct timespec ts[2] = {st->st_atim, st->st_mtim};
 
-        if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0 || chmod(p, st->st_mode & 07777) < 0 ||
+        if (fchownat(fd, "", j->uid, j->gid, AT_EMPTY_PATH) < 0 || chmod(p, mode_of(j, st)) < 0 ||
             utimensat(AT_FDCWD, p, ts, 0) < 0)
                 return -errno;
         return 0;
@@ -412,7 +453,7 @@ static int copy_file(copy_job *j, int sfd, const struct stat *st, int pfd, const
         if (n < 0)
                 return berth_error_set(err, errno, "read the source of %s", path);
         struct timespec ts[2] = {st->st_atim, st->st_mtim};
-        if (fchown(out, j->uid, j->gid) < 0 || fchmod(out, st->st_mode & 07777) < 0 || futimens(out, ts) < 0)
+        if (fchown(out, j->uid, j->gid) < 0 || fchmod(out, mode_of(j, st)) < 0 || futimens(out, ts) < 0)
                 return berth_error_set(err, errno, "set owner and mode of %s", path);
         return 0;
 }
@@ -472,7 +513,7 @@ static int copy_dir(copy_job *j, int rootfd, int sfd, const struct stat *st, con
 
         if (r < 0)
                 return r;
-        if (depth > 0 && set_meta_path(dfd, st, j->uid, j->gid) < 0)
+        if (depth > 0 && set_meta_path(j, dfd, st) < 0)
                 return berth_error_set(err, errno, "set owner and mode of %s", dst);
         return copy_children(j, rootfd, sfd, rel, dst, depth, err);
 }
@@ -593,12 +634,12 @@ static int copy_into(copy_job *j, const char *ctr, berth_error **err)
 
 int build_copy_step(builder *b, stage *st, const df_instruction *in, char **ret_id, berth_error **err)
 {
-        copy_job j = {.b = b, .st = st, .in = in, .srcfd = -EBADF};
+        copy_job j = {.b = b, .st = st, .in = in, .srcfd = -EBADF, .chmod = -1};
         _cleanup_free_ char *ctr = NULL;
         int r = parse_job(&j, err);
 
         if (r >= 0)
-                r = build_container_create(b, st->image_id, NULL, NULL, &ctr, err);
+                r = build_container_create(b, st->image_id, NULL, NULL, NULL, &ctr, err);
         if (r >= 0) {
                 r = copy_into(&j, ctr, err);
                 if (r >= 0)
@@ -618,7 +659,7 @@ int build_workdir_step(builder *b, stage *st, json_t *cfg, const df_instruction 
         _cleanup_close_ int rootfd = -EBADF, d = -EBADF;
         image_derive_options o = {.parent = st->image_id, .config = cfg, .created_by = in->original};
         bool exists;
-        int r = build_container_create(b, st->image_id, NULL, NULL, &ctr, err);
+        int r = build_container_create(b, st->image_id, NULL, NULL, NULL, &ctr, err);
 
         if (r < 0)
                 return r;

@@ -12,17 +12,39 @@
 #include "build-internal.h"
 #include "engine/commit.h"
 
-int build_container_create(builder *b, const char *image_id, char **cmd, char **env, char **ret_id,
-                           berth_error **err)
+int build_container_create(builder *b, const char *image_id, char **cmd, char **env, const char *network,
+                           char **ret_id, berth_error **err)
 {
         char *no_entrypoint[] = {(char *)"", NULL};
         run_opts o = {.cmd = cmd,
                       .env = env,
                       .entrypoint = no_entrypoint,
-                      .network = (char *)"host",
+                      .network = (char *)(network ? network : "none"),
                       .pull = (char *)"never"};
 
         return engine_create(b->e, image_id, &o, ret_id, err);
+}
+
+int build_network_check(builder *b, berth_error **err)
+{
+        const char *n = b->o->network;
+        int r = 0;
+
+        if (!n || streq(n, "default"))
+                n = NET_DEFAULT;
+        /* the default network needs no check: it is made at its first use, the first RUN's start
+         * (made here, its bridge name would be taken long before the bridge is) */
+        if (strneq(n, "container:", 10)) {
+                _cleanup_ctr_record_ ctr_record *c = NULL;
+                r = engine_lookup(b->e, n + 10, &c, err);
+        } else if (!streq(n, "host") && !streq(n, "none") && !streq(n, NET_DEFAULT)) {
+                _cleanup_net_network_ net_network *net = NULL;
+                r = net_get(b->e->db, n, &net, err);
+        }
+        if (r < 0)
+                return berth_error_wrap(err, "--network %s", n);
+        b->network = xstrdup(n);
+        return 0;
 }
 
 void build_container_remove(builder *b, const char *id)
@@ -150,7 +172,10 @@ int build_run_step(builder *b, stage *st, const df_instruction *in, char **ret_i
                 argv = strv_copy(st->shell);
                 strv_push(&argv, in->args);
         }
-        r = build_container_create(b, st->image_id, argv, env, &ctr, err);
+        const char *network = NULL;
+        r = build_run_network(b, in, &network, err);
+        if (r >= 0)
+                r = build_container_create(b, st->image_id, argv, env, network, &ctr, err);
         if (r < 0)
                 return r;
         r = run_container(b, ctr, &status, err);

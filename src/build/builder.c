@@ -27,6 +27,11 @@ static const char *const cache_schema[] = {
         "CREATE TABLE build_results (image_id TEXT PRIMARY KEY);",
 };
 
+int build_cache_migrate(db *d, berth_error **err)
+{
+        return db_migrate(d, "build", cache_schema, (int)ELEMENTSOF(cache_schema), err);
+}
+
 volatile sig_atomic_t build_interrupted;
 
 static void on_signal(int sig)
@@ -220,6 +225,15 @@ static int run_step(builder *b, stage *st, const df_instruction *in, berth_error
 
         if (streq(in->keyword, "COPY") || streq(in->keyword, "ADD"))
                 r = build_copy_inputs(b, st, in, &inputs, err);
+        /* as BuildKit's: a RUN on another network is another step (the default keeps old keys) */
+        if (streq(in->keyword, "RUN")) {
+                const char *net = NULL;
+                r = build_run_network(b, in, &net, err);
+                if (r < 0)
+                        return r;
+                if (!streq(net, NET_DEFAULT))
+                        inputs = xasprintf("network=%s", net);
+        }
         if (r < 0)
                 return r;
         key = cache_key(st, in, inputs);
@@ -323,6 +337,42 @@ static void add_default_path(json_t *cfg)
                 env, 0, json_string("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
 }
 
+/* As Docker: the base's ONBUILD triggers run right after FROM, in order, as if written there;
+ * the stage's images do not inherit them. */
+static int onbuild_steps(builder *b, stage *st, berth_error **err)
+{
+        json_t *list = json_object_get(st->config, "OnBuild"), *v;
+        _cleanup_strv_free_ char **triggers = NULL;
+        size_t i, n;
+        int r = 0;
+
+        json_array_foreach (list, i, v)
+                if (json_is_string(v))
+                        strv_push(&triggers, json_string_value(v));
+        n = strv_length(triggers);
+        if (n == 0)
+                return 0;
+        json_object_set_new(st->config, "OnBuild", json_null());
+        b->steps += n;
+        progress(b, "--> Executing %zu build trigger%s", n, n == 1 ? "" : "s");
+        STRV_FOREACH (t, triggers) {
+                _cleanup_dockerfile_ dockerfile *df = NULL;
+                r = build_onbuild_parse(*t, &df, err);
+                if (r < 0)
+                        return r;
+                const df_instruction *in = &df->ins[0];
+                progress(b, "STEP %zu/%zu: %s", ++b->step, b->steps, in->original);
+                if (streq(in->keyword, "ARG")) {
+                        _cleanup_strv_free_ char **env = build_stage_env(st);
+                        arg_step(b, &st->args, in, env);
+                } else
+                        r = run_step(b, st, in, err);
+                if (r < 0)
+                        return berth_error_wrap(err, "ONBUILD trigger %s", in->original);
+        }
+        return 0;
+}
+
 static int from_step(builder *b, size_t idx, const df_instruction *in, berth_error **err)
 {
         _cleanup_strv_free_ char **w = NULL;
@@ -354,7 +404,7 @@ static int from_step(builder *b, size_t idx, const df_instruction *in, berth_err
         if (!st->shell)
                 st->shell = strv_split("/bin/sh -c", " ");
         progress(b, "--> %.12s", digest_hex(id));
-        return 0;
+        return onbuild_steps(b, st, err);
 }
 
 /* ---- the whole build ---- */
@@ -397,25 +447,76 @@ static int plan_stages(builder *b, size_t *ret_last, size_t *ret_end, berth_erro
         return 0;
 }
 
+/* The stage a FROM (or COPY --from) names, when it is an earlier one of this Dockerfile. */
+static int plan_ref(builder *b, const char *name, size_t current)
+{
+        return name ? build_stage_ref(b, name, current) : -1;
+}
+
+/* As BuildKit: only the target and the stages it depends on (FROM and COPY --from, followed
+ * back) are built; a stage nothing needs is skipped. The global ARGs are set here, since
+ * FROM lines may use them. */
+static void plan_needed(builder *b, size_t last, size_t end)
+{
+        size_t idx = 0;
+        bool started = false;
+        int *deps = xcalloc(b->n_stages * b->n_stages, sizeof(int)); /* deps[i*n+j]: i needs j */
+        _cleanup_strv_free_ char **args = NULL;                      /* the stage's ARG values, for --from */
+
+        for (size_t i = 0; i < end; i++) {
+                const df_instruction *in = &b->df->ins[i];
+                int ref = -1;
+                if (!started && streq(in->keyword, "ARG")) {
+                        arg_step(b, &b->global_args, in, b->global_args);
+                        continue;
+                }
+                if (streq(in->keyword, "FROM")) {
+                        _cleanup_strv_free_ char **w = NULL;
+                        idx = started ? idx + 1 : 0;
+                        started = true;
+                        strv_free(args);
+                        args = NULL;
+                        if (df_words(in->args, b->df->escape, b->global_args, true, &w, NULL) >= 0 && w)
+                                ref = plan_ref(b, w[0], idx);
+                } else if (streq(in->keyword, "ARG"))
+                        arg_step(b, &args, in, args);
+                else if ((streq(in->keyword, "COPY") || streq(in->keyword, "ADD")) && df_flag(in, "from")) {
+                        _cleanup_free_ char *from = NULL;
+                        if (df_expand(df_flag(in, "from"), b->df->escape, args, &from, NULL) >= 0)
+                                ref = plan_ref(b, from, idx);
+                }
+                if (ref >= 0)
+                        deps[idx * b->n_stages + (size_t)ref] = 1;
+        }
+        b->stages[last].needed = true;
+        /* a stage only depends on earlier ones: one pass from the target down */
+        for (size_t i = last + 1; i-- > 0;)
+                for (size_t j = 0; b->stages[i].needed && j < i; j++)
+                        if (deps[i * b->n_stages + j])
+                                b->stages[j].needed = true;
+        free(deps);
+}
+
 static int build_steps(builder *b, size_t end, berth_error **err)
 {
         size_t idx = 0;
         bool started = false;
         int r = 0;
 
-        /* the steps: every instruction from the first FROM on */
+        /* the steps: every instruction from the first FROM on, in the stages that are built */
         for (size_t i = 0; i < end; i++) {
+                if (streq(b->df->ins[i].keyword, "FROM"))
+                        idx = started ? idx + 1 : 0;
                 started |= streq(b->df->ins[i].keyword, "FROM");
-                b->steps += started;
+                b->steps += started && b->stages[idx].needed;
         }
         started = false;
+        idx = 0;
         for (size_t i = 0; r >= 0 && i < end; i++) {
                 const df_instruction *in = &b->df->ins[i];
                 stage *st;
-                if (!started && streq(in->keyword, "ARG")) {
-                        arg_step(b, &b->global_args, in, b->global_args);
-                        continue;
-                }
+                if (!started && streq(in->keyword, "ARG"))
+                        continue; /* the global ARGs: plan_needed set them */
                 if (build_interrupted) {
                         r = berth_error_set(err, 0, "interrupted by signal %d", (int)build_interrupted);
                         break;
@@ -424,6 +525,8 @@ static int build_steps(builder *b, size_t end, berth_error **err)
                         idx = started ? idx + 1 : 0;
                 started = true;
                 st = &b->stages[idx];
+                if (!st->needed)
+                        continue;
                 progress(b, "STEP %zu/%zu: %s", ++b->step, b->steps, in->original);
                 if (streq(in->keyword, "FROM"))
                         r = from_step(b, idx, in, err);
@@ -530,11 +633,17 @@ static int build_all(builder *b, char **ret_id, berth_error **err)
         if (r >= 0)
                 r = build_ignore_load(b->ctxfd, &b->ignore, err);
         if (r >= 0)
-                r = db_migrate(b->e->db, "build", cache_schema, (int)ELEMENTSOF(cache_schema), err);
+                r = build_cache_migrate(b->e->db, err);
+        if (r >= 0)
+                r = build_check_flags(b->df, err);
+        if (r >= 0)
+                r = build_network_check(b, err);
         if (r >= 0)
                 r = plan_stages(b, &last, &end, err);
-        if (r >= 0)
+        if (r >= 0) {
+                plan_needed(b, last, end);
                 r = build_steps(b, end, err);
+        }
         if (r >= 0)
                 r = apply_labels(b, &b->stages[last], err);
         if (r >= 0)
@@ -574,6 +683,7 @@ int build_image(engine *e, const build_opts *o, char **ret_id, berth_error **err
         free(b.stages);
         strv_free(b.global_args);
         strv_free(b.consumed);
+        free(b.network);
         strv_free(b.ignore);
         dockerfile_free(b.df);
         if (b.ctxfd >= 0)

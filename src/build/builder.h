@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "basic/error.h"
 #include "engine/engine.h"
@@ -16,6 +17,7 @@ typedef struct build_opts {
         char *const *build_args; /* KEY=VALUE, or KEY for the caller's environment value */
         char *const *labels;     /* KEY=VALUE for the final image */
         const char *target;      /* the last stage to build, NULL: the last one */
+        const char *network; /* of RUN: "default" or NULL (the bridge), host, none, container:X, a name */
         bool no_cache, pull;
         bool quiet; /* a RUN's output is kept aside and shown only when it fails */
         /* One line of progress ("STEP 2/5: RUN ...", "--> Using cache ..."), without "\n"; NULL:
@@ -27,6 +29,11 @@ typedef struct build_opts {
 /* Build; ret_id: the final image's id. Nothing is tagged unless every step succeeded; no
  * container or mount of the build is left. */
 int build_image(engine *e, const build_opts *o, char **ret_id, berth_error **err);
+
+/* `builder prune`: drop every build cache entry and remove the intermediate images that only the
+ * cache kept (no name, no container, not a build's result); ret_deleted: their ids,
+ * ret_reclaimed: the bytes freed. */
+int build_cache_prune(engine *e, char ***ret_deleted, uint64_t *ret_reclaimed, berth_error **err);
 
 /* The images the build cache holds (its intermediate images); none before any build. `images`
  * hides those without a name, as Docker hides intermediate images, unless -a. */

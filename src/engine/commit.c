@@ -102,6 +102,14 @@ static int changes_dir(engine *e, const ctr_record *c, char **ret, bool *ret_tem
         if (!streq(driver, "overlay"))
                 return berth_error_set(err, ENOTSUP, "container %s: storage driver %s", c->name, driver);
         *ret = xasprintf("%s/upper", dir);
+        if (access(*ret, F_OK) < 0 && errno == ENOENT) {
+                /* created, never mounted: no changes yet (Docker commits and diffs it too) */
+                free(*ret);
+                *ret = xasprintf("%s/no-changes", dir);
+                if (mkdir(*ret, 0755) < 0 && errno != EEXIST)
+                        return berth_error_set(err, errno, "mkdir %s", *ret);
+                *ret_temp = true;
+        }
         return 0;
 }
 

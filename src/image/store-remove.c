@@ -174,6 +174,34 @@ int image_store_prune(image_store *s, bool all, char ***ret_deleted, uint64_t *r
         return image_store_gc(s, ret_reclaimed, err);
 }
 
+int image_store_remove_unused(image_store *s, char *const *ids, char ***ret_deleted, uint64_t *ret_reclaimed,
+                              berth_error **err)
+{
+        _cleanup_strv_free_ char **deleted = NULL;
+        int r = db_begin(s->db, err);
+
+        STRV_FOREACH (id, (char **)ids) {
+                _cleanup_image_record_ image_record *img = NULL;
+                if (r < 0)
+                        break;
+                if (image_store_get(s, *id, &img, NULL) < 0 || img->names || in_use(s, img->id))
+                        continue;
+                r = delete_image(s, img->id, err);
+                if (r >= 0)
+                        strv_push(&deleted, img->id);
+        }
+        if (r < 0) {
+                db_rollback(s->db);
+                return r;
+        }
+        r = db_commit(s->db, err);
+        if (r >= 0)
+                r = image_store_gc(s, ret_reclaimed, err);
+        if (r >= 0 && ret_deleted)
+                *ret_deleted = TAKE_PTR(deleted);
+        return r;
+}
+
 /* Blobs an image needs: manifest, config, layers. */
 static void referenced_blobs(image_store *s, const image_record *img, char ***blobs)
 {

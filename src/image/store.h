@@ -88,6 +88,11 @@ int image_store_remove(image_store *s, const char *name_or_id, bool force, char 
 /* Dangling images (no name), or with all every image no container uses. */
 int image_store_prune(image_store *s, bool all, char ***ret_deleted, uint64_t *ret_reclaimed,
                       berth_error **err);
+/* Of the images ids, remove those without a name that no container uses (one transaction), then
+ * collect what no image references any more: `builder prune` of the build cache's images.
+ * An id that is not stored is skipped. ret_deleted and ret_reclaimed may be NULL. */
+int image_store_remove_unused(image_store *s, char *const *ids, char ***ret_deleted, uint64_t *ret_reclaimed,
+                              berth_error **err);
 /* Remove blobs and layers that no image references (and what loads killed half-way left). */
 int image_store_gc(image_store *s, uint64_t *ret_reclaimed, berth_error **err);
 

@@ -61,6 +61,7 @@ struct cgroup {
         const cgroup_host *host;
         char *path;                       /* "/berth/abc" */
         int leaf[CGROUP_HIERARCHIES_MAX]; /* O_PATH fds of the leaf per hierarchy, -EBADF until opened */
+        char **created; /* parents of the leaf that cgroup_mkdir made, absolute, top first */
 };
 
 static inline int cgroup_hierarchy_of(const cgroup *cg, enum cgroup_controller c)
@@ -96,6 +97,9 @@ int cgroup_list_pids(cgroup *cg, int h, pid_t **ret, size_t *ret_n, berth_error 
 
 /* Send sig to each pid listed; pids that are gone are not an error. */
 int cgroup_signal_pids(cgroup *cg, int h, int sig, berth_error **err);
+
+/* rmdir the parents in cg->created that are empty, deepest first (cgroup-parents.c). */
+void cgroup_remove_created_parents(cgroup *cg);
 
 /* rmdir the leaf (and cgroups a container made below it) in h, retrying while it is busy. */
 int cgroup_rmdir(cgroup *cg, int h, berth_error **err);

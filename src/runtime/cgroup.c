@@ -357,6 +357,7 @@ int cgroup_destroy(cgroup *cg, berth_error **err)
                 if (r < 0 && first == 0)
                         first = r;
         }
+        cgroup_remove_created_parents(cg);
         return first;
 }
 
@@ -366,6 +367,7 @@ void cgroup_free(cgroup *cg)
                 return;
         for (size_t i = 0; i < CGROUP_HIERARCHIES_MAX; i++)
                 closep(&cg->leaf[i]);
+        strv_free(cg->created);
         free(cg->path);
         free(cg);
 }
@@ -385,18 +387,26 @@ int cgroup_leaf(cgroup *cg, int h, berth_error **err)
         return cg->leaf[h];
 }
 
+/* Each parent it makes goes to cg->created, so that delete can remove it again. */
 static int mkdir_walk(cgroup *cg, int h, cgroup_level_fn level, berth_error **err)
 {
         _cleanup_strv_free_ char **parts = strv_split(cg->path, "/");
-        _cleanup_close_ int fd = open(cg->host->h[h].mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_free_ char *dir = xstrdup(cg->host->h[h].mount);
+        _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         int r;
 
         if (fd < 0)
                 return berth_error_set(err, errno, "cgroup %s: open %s", cg->path, cg->host->h[h].mount);
         STRV_FOREACH (p, parts) {
-                if (mkdirat(fd, *p, 0755) < 0 && errno != EEXIST)
+                bool made = mkdirat(fd, *p, 0755) == 0;
+                if (!made && errno != EEXIST)
                         return berth_error_set(err, errno, "cgroup %s: mkdir %s in %s", cg->path, *p,
                                                cg->host->h[h].mount);
+                char *next = xasprintf("%s/%s", dir, *p);
+                free(dir);
+                dir = next;
+                if (made && p[1])
+                        strv_push(&cg->created, dir);
                 _cleanup_close_ int child = openat(fd, *p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (child < 0)
                         return berth_error_set(err, errno, "cgroup %s: open %s in %s", cg->path, *p,
@@ -414,6 +424,19 @@ static int mkdir_walk(cgroup *cg, int h, cgroup_level_fn level, berth_error **er
         return 0;
 }
 
+/* Another container's delete may remove an empty parent it made between our mkdir of that
+ * parent and of its child (ENOENT): walk again, a few times. */
+static int mkdir_walk_retry(cgroup *cg, int h, cgroup_level_fn level, berth_error **err)
+{
+        int r;
+
+        for (int attempt = 0;; attempt++) {
+                r = mkdir_walk(cg, h, level, attempt < 5 ? NULL : err);
+                if (r != -ENOENT || attempt == 5)
+                        return r;
+        }
+}
+
 int cgroup_mkdir(cgroup *cg, int h, cgroup_level_fn level, berth_error **err)
 {
         _cleanup_free_ char *p = xasprintf("%s%s", cg->host->h[h].mount, cg->path);
@@ -422,7 +445,7 @@ int cgroup_mkdir(cgroup *cg, int h, cgroup_level_fn level, berth_error **err)
         /* Fast path: the parents exist (the usual "/berth/<id>"), one mkdir and one open. */
         if (mkdir(p, 0755) < 0 && errno != EEXIST) {
                 if (errno == ENOENT)
-                        return mkdir_walk(cg, h, level, err);
+                        return mkdir_walk_retry(cg, h, level, err);
                 return berth_error_set(err, errno, "cgroup %s: mkdir %s", cg->path, p);
         }
         closep(&cg->leaf[h]);
@@ -436,7 +459,7 @@ int cgroup_mkdir(cgroup *cg, int h, cgroup_level_fn level, berth_error **err)
                 return berth_error_set(err, errno, "cgroup %s: open %s", cg->path, p);
         r = level(cg, parent, cg->leaf[h], NULL);
         /* e.g. a parent that is still empty: walk from the top and fix every level */
-        return r < 0 ? mkdir_walk(cg, h, level, err) : 0;
+        return r < 0 ? mkdir_walk_retry(cg, h, level, err) : 0;
 }
 
 int cgroup_write(cgroup *cg, int h, const char *file, const char *value, berth_error **err)

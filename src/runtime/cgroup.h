@@ -70,7 +70,17 @@ int cgroup_kill_all(cgroup *cg, int sig, berth_error **err);
 
 int cgroup_stats_read(cgroup *cg, cgroup_stats *ret, berth_error **err);
 
-/* Remove the directories (the processes must be gone; retries briefly while they exit). */
+/*
+ * The parents of the leaf that cgroup_create made (absolute directories, e.g.
+ * "/sys/fs/cgroup/memory/a" for "/a/b"), top first: kept in the container's state so that
+ * delete removes them again. NULL when it made none.
+ */
+char *const *cgroup_created_parents(const cgroup *cg);
+/* Restore that list from the state; an entry that is not a parent of this leaf is ignored. */
+void cgroup_set_created_parents(cgroup *cg, char *const *dirs);
+
+/* Remove the directories (the processes must be gone; retries briefly while they exit), then
+ * the parents it created that are empty now (a parent another container uses stays). */
 int cgroup_destroy(cgroup *cg, berth_error **err);
 
 void cgroup_free(cgroup *cg);

@@ -24,6 +24,7 @@
 #include "basic/jsonh.h"
 #include "basic/log.h"
 #include "basic/proc.h"
+#include "basic/strv.h"
 #include "oci/spec.h"
 
 int runtime_check_id(const char *id, berth_error **err)
@@ -161,6 +162,7 @@ static int create_prepare(create_job *j, berth_error **err)
             cgroup_create(j->cg, lx ? lx->resources : NULL, err) < 0)
                 return -1;
         st->cgroup_path = xstrdup(cgroup_path(j->cg));
+        st->cgroup_created = strv_copy(cgroup_created_parents(j->cg));
         if (lx && lx->resources && cgroup_apply(j->cg, lx->resources, err) < 0)
                 return -1;
         if (cgroup_apply_devices(j->cg, lx, err) < 0)
@@ -467,6 +469,8 @@ int runtime_delete(const char *root, const char *id, bool force, berth_error **e
                                        runtime_status_name(s));
         if (st->cgroup_path && cgroup_open(st->cgroup_path, id, &cg, err) < 0)
                 return -1;
+        if (cg)
+                cgroup_set_created_parents(cg, st->cgroup_created);
         if (s != RUNTIME_STOPPED && delete_stop(st, cg, s, err) < 0)
                 return -1;
         if (cg && cgroup_destroy(cg, err) < 0)

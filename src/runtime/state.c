@@ -11,6 +11,7 @@
 #include "basic/fs.h"
 #include "basic/jsonh.h"
 #include "basic/proc.h"
+#include "basic/strv.h"
 
 const char *runtime_status_name(enum runtime_status s)
 {
@@ -80,6 +81,8 @@ int state_save(const container_state *st, berth_error **err)
                               strempty(st->cgroup_path), "pid", (int)st->pid, "startTime",
                               (json_int_t)st->start_time);
 
+        if (st->cgroup_created)
+                json_object_set_new(j, "cgroupCreated", jsonh_from_strv(st->cgroup_created));
         if (st->config)
                 json_object_set(j, "config", st->config);
         text = jsonh_dump(j, false);
@@ -92,6 +95,7 @@ int state_load(const char *root, const char *id, container_state **ret, berth_er
         _cleanup_free_ char *dir = xasprintf("%s/%s", root, id);
         _cleanup_free_ char *path = xasprintf("%s/state.json", dir);
         _cleanup_json_ json_t *j = NULL;
+        _cleanup_strv_free_ char **cg_created = NULL;
         container_state *st;
         json_int_t pid = 0, start = 0;
         json_error_t je;
@@ -110,7 +114,10 @@ int state_load(const char *root, const char *id, container_state **ret, berth_er
                            "created", &created, "owner", &owner, "cgroupPath", &cg, "pid", &pid, "startTime",
                            &start) < 0)
                 return berth_error_set(err, 0, "container %s: state %s: %s", id, path, je.text);
+        if (jsonh_get_strv(j, path, "cgroupCreated", false, &cg_created, err) < 0)
+                return -1;
         st = xcalloc(1, sizeof(*st));
+        st->cgroup_created = TAKE_PTR(cg_created);
         st->id = xstrdup(id);
         st->root = xstrdup(root);
         st->dir = TAKE_PTR(dir);
@@ -172,6 +179,7 @@ void container_state_free(container_state *st)
         free(st->created);
         free(st->owner);
         free(st->cgroup_path);
+        strv_free(st->cgroup_created);
         json_decref(st->config);
         free(st);
 }

@@ -15,7 +15,8 @@ typedef struct container_state {
         char *rootfs;
         char *created; /* RFC 3339 with nanoseconds */
         char *owner;
-        char *cgroup_path; /* resolved, e.g. "/berth/<id>" */
+        char *cgroup_path;     /* resolved, e.g. "/berth/<id>" */
+        char **cgroup_created; /* parents of it the runtime made (cgroup_created_parents) */
         pid_t pid;
         unsigned long long start_time; /* of pid, from /proc/PID/stat */
         json_t *config;                /* the config.json it was created from (hooks, annotations) */

@@ -108,3 +108,19 @@ teardown() { engine_teardown; }
         vberth rm c >/dev/null
         [ -z "$(ls "$TESTDIR/vroot/containers")" ]
 }
+
+@test "diff and commit of a created container that never started: no changes, an image" {
+        berth create --name berth-created busybox true > /dev/null
+        run berth diff berth-created
+        [ "$status" -eq 0 ] && [ -z "$output" ] || fail "$output"
+        run berth commit berth-created created-img
+        [ "$status" -eq 0 ] || fail "$output"
+        n=$(berth image inspect -f '{{json .RootFS.Layers}}' busybox | jq length)
+        [ "$(berth image inspect -f '{{json .RootFS.Layers}}' created-img | jq length)" -eq $((n + 1)) ]
+        [ "$(berth run --rm created-img ls -d /etc)" = /etc ]
+        # it still starts afterwards, and nothing of the commit stays in its directory
+        berth start -a berth-created
+        [ ! -e "$ROOT/containers/$(berth inspect -f '{{.Id}}' berth-created)/no-changes" ]
+        berth rm berth-created > /dev/null
+        assert_nothing_left
+}

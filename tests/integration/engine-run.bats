@@ -336,3 +336,22 @@ teardown() { engine_teardown; }
         [ "$output" = "0 1 1234" ] || fail "$output"
         assert_nothing_left
 }
+
+@test "an image that sets no PATH (import, commit) still finds commands: the default PATH" {
+        berth import "$(busybox_tar)" berth-nopath > /dev/null
+        [ "$(berth image inspect -f '{{json .Config.Env}}' berth-nopath)" = null ]
+        [ "$(berth run --rm berth-nopath sh -c 'echo $PATH')" = /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin ]
+        [ "$(berth run --rm berth-nopath ls -d /etc)" = /etc ]
+        # exec finds them too; a PATH the user gives wins, as in Docker
+        berth run -d --name berth-np berth-nopath sleep 100 > /dev/null
+        [ "$(berth exec berth-np ls -d /etc)" = /etc ]
+        run -127 berth run --rm -e PATH=/berth-nowhere berth-nopath ls
+        [ "$status" -eq 127 ] || fail "$output"
+        # a commit of such a container has no PATH either, and runs the same
+        berth exec berth-np touch /made
+        berth commit berth-np berth-nopath2 > /dev/null
+        [ "$(berth image inspect -f '{{json .Config.Env}}' berth-nopath2)" = null ]
+        [ "$(berth run --rm berth-nopath2 ls /made)" = /made ]
+        berth rm -f berth-np > /dev/null
+        assert_nothing_left
+}

@@ -100,6 +100,67 @@ cgv() {
         wait_for test ! -d "$dir"
 }
 
+# the hierarchies (v1 controllers and the cgroup2 side mount) where directory $1 exists
+cg_where() {
+        local d
+        for d in "$CGROUP_ROOT"/*/; do
+                [ -d "$d${1#/}" ] && echo "${d%/}"
+        done
+        return 0
+}
+
+@test "a nested cgroupsPath: delete removes the parents the runtime made" {
+        [[ "$(basename "$RUNTIME")" == runc ]] && skip "runc 1.1 leaves the parents it made"
+        make_bundle -- sleep 1000
+        top=/berth-nest-$ID
+        cfg --arg p "$top/berth-mid-$ID/$ID" '.linux.cgroupsPath = $p | .linux.resources.pids = {"limit": 21}'
+        create_ctr
+        pid=$(ctr_pid)
+        [ "$(cat "$CGROUP_ROOT/pids$top/berth-mid-$ID/$ID/pids.max")" = 21 ]
+        grep -qx "$pid" "$CGROUP_ROOT/memory$top/berth-mid-$ID/$ID/cgroup.procs"
+        [ "$(cg_where "$top" | wc -l)" -ge 6 ]
+        rt delete --force "$ID"
+        left=$(berth_cgroups_of "$ID")
+        [ -z "$left" ] || fail "cgroups remain after delete: $left"
+}
+
+@test "a parent the runtime did not make stays after delete" {
+        [[ "$(basename "$RUNTIME")" == runc ]] && skip "runc 1.1 leaves the parents it made"
+        make_bundle -- sleep 1000
+        top=/berth-pre-$ID
+        mkdir "$CGROUP_ROOT/pids$top"
+        EXTRA_CGROUPS+=("$CGROUP_ROOT/pids$top")
+        cfg --arg p "$top/$ID" '.linux.cgroupsPath = $p'
+        create_ctr
+        [ -d "$CGROUP_ROOT/pids$top/$ID" ]
+        [ -d "$CGROUP_ROOT/memory$top/$ID" ]
+        rt delete --force "$ID"
+        # ours (pids) stays, empty; the ones the runtime made in every other hierarchy are gone
+        [ "$(cg_where "$top")" = "$CGROUP_ROOT/pids" ]
+        [ ! -d "$CGROUP_ROOT/pids$top/$ID" ]
+}
+
+@test "a parent the runtime made stays while another container's cgroup is in it" {
+        [[ "$(basename "$RUNTIME")" == runc ]] && skip "runc 1.1 leaves the parents it made"
+        make_bundle -- sleep 1000
+        top=/berth-shared-$ID
+        cfg --arg p "$top/$ID" '.linux.cgroupsPath = $p'
+        create_ctr
+        two=$ID-two
+        cfg --arg p "$top/$two" '.linux.cgroupsPath = $p'
+        rt create --bundle "$BUNDLE" "$two" > /dev/null 2>&1 < /dev/null
+        pid2=$(ctr_pid "$two")
+        # the one that made the parent goes first: the parent holds the other's cgroup, stays
+        rt delete --force "$ID"
+        [ ! -d "$CGROUP_ROOT/memory$top/$ID" ]
+        grep -qx "$pid2" "$CGROUP_ROOT/memory$top/$two/cgroup.procs"
+        [ "$(ctr_status "$two")" = created ]
+        # the second did not make it: it is not the second's to remove
+        rt delete --force "$two"
+        [ ! -d "$CGROUP_ROOT/memory$top/$two" ]
+        [ -d "$CGROUP_ROOT/memory$top" ]
+}
+
 @test "delete removes the cgroups of every controller" {
         make_bundle -- sleep 1000
         cfg '.linux.resources.memory = {"limit": 67108864}'

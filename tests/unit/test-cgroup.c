@@ -26,6 +26,7 @@
 
 #include "basic/fs.h"
 #include "basic/proc.h"
+#include "basic/strv.h"
 #include "runtime/cgroup.h"
 
 #define MiB (1024 * 1024)
@@ -750,21 +751,59 @@ static void test_cpu_quota_throttles(void **state)
         assert_true(atoi(nr + 13) >= 1);
 }
 
+/* destroy removes the cgroups a container made below its own and the parents create made, now
+ * empty; a parent that was there before stays (as /berth, which other containers share) */
 static void test_destroy_removes_nested_cgroups(void **state)
 {
         _cleanup_error_ berth_error *err = NULL;
+        _cleanup_free_ char *made = xasprintf("%s/made", prefix);
         const char *ctrls[] = {"memory", "cpu", "pids"};
+        size_t n_made = 0;
 
-        make("nested", NULL);
+        for (size_t i = 0; i < (v2 ? 1 : ELEMENTSOF(v1_dirs)); i++) {
+                _cleanup_free_ char *p = cg_file(v2 ? "" : v1_dirs[i], "", NULL);
+                (void)mkdir(p, 0755); /* there before: not create's to remove */
+        }
+        make("made/nested", NULL);
+        STRV_FOREACH (d, (char **)cgroup_created_parents(cg)) {
+                size_t dl = strlen(*d), ml = strlen(made);
+                n_made += dl > ml && streq(*d + dl - ml, made); /* a hierarchy v1_dirs misses: prefix too */
+        }
+        assert_true(n_made >= (v2 ? 1 : 3));
         for (size_t i = 0; i < (v2 ? 1 : ELEMENTSOF(ctrls)); i++) {
-                _cleanup_free_ char *p = cg_file(ctrls[i], "nested", "inner");
+                _cleanup_free_ char *p = cg_file(ctrls[i], "made/nested", "inner");
                 assert_int_equal(mkdir(p, 0755), 0); /* as a container with a cgroup namespace would */
         }
         assert_ok(cgroup_destroy(cg, &err), err);
-        for (size_t i = 0; i < (v2 ? 1 : ELEMENTSOF(v1_dirs)); i++)
-                assert_false(cg_exists(v2 ? "" : v1_dirs[i], "nested"));
-        /* the parents stay: /berth is shared by every container */
+        for (size_t i = 0; i < (v2 ? 1 : ELEMENTSOF(v1_dirs)); i++) {
+                assert_false(cg_exists(v2 ? "" : v1_dirs[i], "made/nested"));
+                assert_false(cg_exists(v2 ? "" : v1_dirs[i], "made"));
+        }
         assert_true(cg_exists(v2 ? "" : "memory", ""));
+}
+
+/* a parent that holds another cgroup stays, though create made it; set_created_parents keeps
+ * only parents of the leaf (a state file cannot make delete remove anything else) */
+static void test_destroy_keeps_busy_parents(void **state)
+{
+        _cleanup_error_ berth_error *err = NULL;
+        _cleanup_free_ char *other = cg_file(v2 ? "" : "memory", "busy/other", NULL);
+        _cleanup_free_ char *outside = cg_file(v2 ? "" : "memory", "outside", NULL);
+        _cleanup_free_ char *path = xasprintf("%s/busy/other", prefix);
+        char *fake[] = {outside, (char *)"/etc", NULL};
+
+        make("busy/leaf", NULL);
+        assert_non_null(cgroup_created_parents(cg));
+        assert_int_equal(mkdir(other, 0755), 0);
+        assert_int_equal(mkdir(outside, 0755), 0);
+        assert_ok(cgroup_destroy(cg, &err), err);
+        assert_false(cg_exists(v2 ? "" : "memory", "busy/leaf"));
+        assert_true(cg_exists(v2 ? "" : "memory", "busy/other"));
+        cgroup_free(cg);
+        assert_ok(cgroup_open(path, "unused", &cg, &err), err);
+        cgroup_set_created_parents(cg, fake);
+        assert_null(cgroup_created_parents(cg));
+        assert_int_equal(rmdir(outside), 0);
 }
 
 /* v1: a parent left without cpus (as a concurrent create may leave it for a moment) is filled
@@ -829,6 +868,7 @@ int main(void)
                 cmocka_unit_test_teardown(test_stats_and_io_throttle, teardown),
                 cmocka_unit_test_teardown(test_cpu_quota_throttles, teardown),
                 cmocka_unit_test_teardown(test_destroy_removes_nested_cgroups, teardown),
+                cmocka_unit_test_teardown(test_destroy_keeps_busy_parents, teardown),
                 cmocka_unit_test_teardown(test_cpuset_empty_parent_is_filled, teardown),
                 cmocka_unit_test_teardown(test_clone_into_cgroup, teardown),
         };

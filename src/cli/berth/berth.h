@@ -87,6 +87,7 @@ void no_flags(int letter, const char *arg, void *ud);
 int parse_size(const char *verb, const char *flagname, const char *s, int64_t *ret);
 
 /* Image-making verbs (build.c). */
+int verb_builder(berth_ctx *ctx, int argc, char **argv, berth_error **err); /* builder.c */
 int verb_diff(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_export(berth_ctx *ctx, int argc, char **argv, berth_error **err);
 int verb_commit(berth_ctx *ctx, int argc, char **argv, berth_error **err);

@@ -140,6 +140,7 @@ int verb_build(berth_ctx *ctx, int argc, char **argv, berth_error **err)
                                              {"no-cache", no_argument, NULL, 'n'},
                                              {"pull", no_argument, NULL, 'P'},
                                              {"label", required_argument, NULL, 'l'},
+                                             {"network", required_argument, NULL, 'N'},
                                              {"quiet", no_argument, NULL, 'q'},
                                              {"help", no_argument, NULL, 'h'},
                                              {}};
@@ -179,6 +180,9 @@ int verb_build(berth_ctx *ctx, int argc, char **argv, berth_error **err)
                                 return usage_error("build", "--label %s: expected KEY=VALUE", optarg);
                         strv_push(&labels, optarg);
                         break;
+                case 'N':
+                        o.network = optarg;
+                        break;
                 case 'q':
                         o.quiet = true;
                         break;
@@ -189,6 +193,8 @@ int verb_build(berth_ctx *ctx, int argc, char **argv, berth_error **err)
                                 "  -f, --file string       Name of the Dockerfile (default: "
                                 "PATH/Dockerfile)\n"
                                 "      --label list        Set metadata for an image\n"
+                                "      --network string    Set the networking mode for the RUN instructions "
+                                "during build (default \"default\")\n"
                                 "      --no-cache          Do not use cache when building the image\n"
                                 "      --pull              Always attempt to pull a newer version of the "
                                 "image\n"

@@ -39,6 +39,7 @@ static const berth_verb verbs[] = {
         /* images */
         {"images", "List images", verb_images},
         {"build", "Build an image from a Dockerfile", verb_build},
+        {"builder", "Manage builds (build, prune)", verb_builder},
         {"image", "Manage images (ls, inspect, history, tag, rm, prune, load, save, import, mount, umount)",
          verb_image},
         {"history", "Show the history of an image", verb_history},

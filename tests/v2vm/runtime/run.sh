@@ -40,6 +40,9 @@ conf limits '.linux.resources += {
 conf oom '.linux.resources.memory = {"limit": 16777216, "swap": 16777216}' tail /dev/zero
 conf pids '.linux.resources.pids = {"limit": 8}' sh -c 'for i in $(seq 20); do sleep 5 & done; wait'
 conf freeze '.' sleep 1000
+# nested and relative cgroupsPaths: the parents the runtime makes go again on delete
+conf nest '.linux.cgroupsPath = "/berth-v2-nest/mid/leaf" | .linux.resources.pids = {"limit": 19}' sleep 1000
+conf rel '.linux.cgroupsPath = "berth-v2-rel" | .linux.resources.pids = {"limit": 18}' sleep 1000
 # the scratch disk bind-mounted in: denied unless a rule allows it; read-only allowed
 devs='.mounts += [{"destination": "/berth-vda", "type": "bind", "source": "/dev/vda", "options": ["bind"]}]'
 devtest='head -c 1 /berth-vda > /dev/null && echo read-ok; echo x > /berth-vda && echo write-ok; echo x > /dev/null && echo null-ok'

@@ -102,6 +102,33 @@ case $out in
 *) nok "pids.max refuses the 9th process: $out" ;;
 esac
 
+# --- nested and relative cgroupsPaths: delete removes the parents the runtime made
+b=$(bundle nest)
+if rt create --bundle "$b" berth-v2-nest > /tmp/nest.out 2>&1 < /dev/null; then
+        d=$CG/berth-v2-nest/mid/leaf
+        pid=$(state_field berth-v2-nest pid)
+        check "nested: the init is in $d" grep -qx "$pid" "$d/cgroup.procs"
+        eq "nested: pids.max (controllers enabled down the parents)" "$(cat $d/pids.max)" 19
+        rt delete --force berth-v2-nest
+        check "nested: delete removes the parents it made" test ! -e "$CG/berth-v2-nest"
+else
+        nok "create with a nested cgroupsPath: $(cat /tmp/nest.out)"
+fi
+had_berth=no
+[ -e "$CG/berth" ] && had_berth=yes
+b=$(bundle rel)
+if rt create --bundle "$b" berth-v2-rel > /tmp/rel.out 2>&1 < /dev/null; then
+        d=$CG/berth/berth-v2-rel
+        eq "relative: placed below /berth, pids.max" "$(cat $d/pids.max)" 18
+        rt delete --force berth-v2-rel
+        check "relative: delete removes the leaf" test ! -e "$d"
+        if [ $had_berth = no ]; then
+                check "relative: delete removes /berth, which it made" test ! -e "$CG/berth"
+        fi
+else
+        nok "create with a relative cgroupsPath: $(cat /tmp/rel.out)"
+fi
+
 # --- pause and resume through cgroup.freeze
 b=$(bundle freeze)
 if rt run --detach --bundle "$b" berth-v2-freeze > /tmp/freeze.out 2>&1 < /dev/null; then
