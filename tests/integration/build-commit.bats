@@ -5,7 +5,14 @@
 load engine-helpers
 
 setup() { engine_setup; }
-teardown() { engine_teardown; }
+teardown() {
+        # the vfs test's second root has its own default network (bridge and table)
+        if [ -d "${TESTDIR:-}/vroot" ]; then
+                "$BERTH_BIN" --storage-driver vfs --root "$TESTDIR/vroot" --runroot "$TESTDIR/vrun" \
+                        system reset -f >/dev/null 2>&1 || true
+        fi
+        engine_teardown
+}
 
 @test "diff lists added, changed and deleted paths (whiteouts read back as D)" {
         berth run --name c busybox sh -c 'echo hi > /hello; rm /bin/ls; rm -rf /home; mkdir -p /etc/x; echo 1 > /etc/x/y'
