@@ -155,9 +155,11 @@ static int relay(attach_run *a, int *ret_status, berth_error **err)
                 struct pollfd p[3] = {{.fd = a->sock, .events = POLLIN},
                                       {.fd = a->in_open ? a->o->in_fd : -1, .events = POLLIN},
                                       {.fd = a->sfd, .events = POLLIN}};
-                if (poll(p, 3, -1) < 0) {
-                        if (errno == EINTR && a->o->interrupted && *a->o->interrupted)
-                                return berth_error_set(err, EINTR, "interrupted");
+                /* the caller's flag is looked at every round and every 200 ms: its signal may land
+                 * outside poll (in a read that restarts), and poll would not see it */
+                if (a->o->interrupted && *a->o->interrupted)
+                        return berth_error_set(err, EINTR, "interrupted");
+                if (poll(p, 3, a->o->interrupted ? 200 : -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         return berth_error_set(err, errno, "poll");
