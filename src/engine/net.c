@@ -149,15 +149,37 @@ void engine_net_spec(engine *e, const ctr_record *c, json_t *spec)
                         json_object_set_new(n, "path", json_string(path));
 }
 
+static int lookup_pair(engine *e, const char *what, const char *network, ctr_record **ret_c,
+                       net_network **ret_n, berth_error **err)
+{
+        int r = engine_lookup(e, what, ret_c, err);
+
+        return r < 0 ? r : net_get(e->db, network, ret_n, err);
+}
+
+/* Keep c's networks (its opts) and rewrite the hosts files of c and of peers (those it shared
+ * a network with before, or shares one with now). */
+static int save_networks(engine *e, ctr_record *c, char **peers, berth_error **err)
+{
+        _cleanup_free_ char *text = jsonh_dump(c->opts, false);
+        const char *const texts[] = {text, c->id};
+        _cleanup_strv_free_ char **now = net_peers(e->db, c->id);
+        int r = engine_db_exec_bind(e->db, "UPDATE containers SET opts = ?1 WHERE id = ?2", err, 2, NULL,
+                                    texts);
+
+        engine_hosts_write(e->db, e->root, c->id, c->opts);
+        engine_peers_refresh(e->db, e->root, peers);
+        engine_peers_refresh(e->db, e->root, now);
+        return r;
+}
+
 int engine_connect(engine *e, const char *what, const char *network, const net_request *req_in,
                    berth_error **err)
 {
         _cleanup_ctr_record_ ctr_record *c = NULL;
         _cleanup_net_network_ net_network *n = NULL;
-        int r = engine_lookup(e, what, &c, err);
+        int r = lookup_pair(e, what, network, &c, &n, err);
 
-        if (r >= 0)
-                r = net_get(e->db, network, &n, err);
         if (r < 0)
                 return r;
         const char *cur = json_string_value(json_object_get(c->opts, "network"));
@@ -187,23 +209,16 @@ int engine_connect(engine *e, const char *what, const char *network, const net_r
                 json_object_set_new(c->opts, "networks", extra);
         }
         json_array_append_new(extra, json_string(n->name));
-        _cleanup_free_ char *text = jsonh_dump(c->opts, false);
-        const char *const texts[] = {text, c->id};
-        r = engine_db_exec_bind(e->db, "UPDATE containers SET opts = ?1 WHERE id = ?2", err, 2, NULL, texts);
-        engine_hosts_write(e->db, e->root, c->id, c->opts);
         _cleanup_strv_free_ char **peers = net_peers(e->db, c->id);
-        engine_peers_refresh(e->db, e->root, peers);
-        return r;
+        return save_networks(e, c, peers, err);
 }
 
 int engine_disconnect(engine *e, const char *what, const char *network, berth_error **err)
 {
         _cleanup_ctr_record_ ctr_record *c = NULL;
         _cleanup_net_network_ net_network *n = NULL;
-        int r = engine_lookup(e, what, &c, err);
+        int r = lookup_pair(e, what, network, &c, &n, err);
 
-        if (r >= 0)
-                r = net_get(e->db, network, &n, err);
         if (r < 0)
                 return r;
         const char *cur = json_string_value(json_object_get(c->opts, "network"));
@@ -227,12 +242,7 @@ int engine_disconnect(engine *e, const char *what, const char *network, berth_er
                         return r;
         }
         json_array_remove(extra, found);
-        _cleanup_free_ char *text = jsonh_dump(c->opts, false);
-        const char *const texts[] = {text, c->id};
-        r = engine_db_exec_bind(e->db, "UPDATE containers SET opts = ?1 WHERE id = ?2", err, 2, NULL, texts);
-        engine_hosts_write(e->db, e->root, c->id, c->opts);
-        engine_peers_refresh(e->db, e->root, peers);
-        return r;
+        return save_networks(e, c, peers, err);
 }
 
 /* A network is used by a container that names it, running or not (Docker refuses rm then). */
